@@ -1,0 +1,105 @@
+"""Reading images and label maps with clear errors, and writing outputs atomically.
+
+Atomic means: write to a temporary name in the same folder, then `os.replace`, so a crash or
+Ctrl-C never leaves a half-written file under the final name.
+"""
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, Iterator
+
+import cv2
+import numpy as np
+
+from facevid.errors import DataError
+
+
+def read_image(path: Path) -> np.ndarray:
+    """Read a colour image as RGB uint8, H x W x 3."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: image file not found")
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if image is None:
+        raise DataError(f"{path}: cannot be decoded as an image (corrupt or not an image file)")
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+def read_label(path: Path) -> np.ndarray:
+    """Read a single-channel label map (class ids or 0/255 mask) as uint8, H x W."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: label file not found")
+    label = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    if label is None:
+        raise DataError(f"{path}: cannot be decoded as a label image (corrupt or not a PNG)")
+    if label.ndim == 3:
+        # Palette or grey PNGs saved as RGB: accept only if the channels agree.
+        if not (np.array_equal(label[..., 0], label[..., 1])
+                and np.array_equal(label[..., 1], label[..., 2])):
+            raise DataError(f"{path}: label has {label.shape[2]} different channels; "
+                            "expected one channel of class ids")
+        label = label[..., 0]
+    if label.dtype != np.uint8:
+        if label.max() > 255:
+            raise DataError(f"{path}: label values exceed 255; expected uint8 class ids")
+        label = label.astype(np.uint8)
+    return label
+
+
+def _tmp_name(path: Path) -> Path:
+    return path.with_name(f".{path.name}.tmp-{os.getpid()}")
+
+
+def write_image(path: Path, image: np.ndarray, quality: int = 95) -> None:
+    """Write an RGB (H x W x 3) or label (H x W) image atomically; the format follows the suffix."""
+    path = Path(path)
+    data = cv2.cvtColor(image, cv2.COLOR_RGB2BGR) if image.ndim == 3 else image
+    params = [cv2.IMWRITE_JPEG_QUALITY, quality] if path.suffix.lower() in (".jpg", ".jpeg") else []
+    ok, encoded = cv2.imencode(path.suffix, data, params)
+    if not ok:
+        raise DataError(f"{path}: OpenCV could not encode an image with this suffix")
+    write_bytes(path, encoded.tobytes())
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    path = Path(path)
+    tmp = _tmp_name(path)
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_json(path: Path, obj: Any) -> None:
+    write_bytes(Path(path), (json.dumps(obj, indent=2, sort_keys=True) + "\n").encode())
+
+
+@contextlib.contextmanager
+def atomic_dir(final: Path, overwrite: bool = False) -> Iterator[Path]:
+    """Yield a temporary folder beside `final`; on success it replaces `final` as a whole.
+
+    On any error the temporary folder is removed and `final` is left as it was.
+    """
+    final = Path(final)
+    if final.exists() and any(final.iterdir()) and not overwrite:
+        raise DataError(f"{final}: output folder exists and is not empty; "
+                        "choose another --out or pass --overwrite")
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=final.parent))
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if final.exists():
+        old = final.with_name(f".{final.name}.old-{os.getpid()}")
+        os.replace(final, old)
+        os.replace(tmp, final)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, final)

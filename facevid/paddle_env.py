@@ -1,0 +1,14 @@
+"""Import this module before paddle, so users never have to set the flag themselves.
+
+paddledet 2.6 builds tensors with `paddle.concat` of scalars, which paddle >= 2.5 turned into
+0-D tensors; `FLAGS_set_to_1d=1` restores the 1-D behaviour it expects (DESIGN.md section 2).
+Paddle reads the flag once, when it is first imported, so setting it later has no effect.
+"""
+import os
+import sys
+
+if "paddle" in sys.modules and os.environ.get("FLAGS_set_to_1d") != "1":
+    raise ImportError(
+        "paddle was imported before facevid.paddle_env, so FLAGS_set_to_1d=1 could not take "
+        "effect; import stage1_detect/stage2_seg (or facevid.paddle_env) before paddle")
+os.environ["FLAGS_set_to_1d"] = "1"
