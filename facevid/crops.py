@@ -1,0 +1,114 @@
+"""Face boxes derived from label maps, and crops that can be pasted back exactly.
+
+A crop is recorded as a `CropInfo` (integer box in frame pixels, clipped to the frame, and the
+size the crop was resized to) so its logits can be resized back and placed where they came from.
+Several crops in one frame are merged in logit space (mean where they overlap).
+"""
+from dataclasses import dataclass
+from typing import List, Sequence, Tuple
+
+import cv2
+import numpy as np
+
+Box = Tuple[float, float, float, float]        # x0, y0, x1, y1 (x1, y1 exclusive)
+# Logit given to the background class where no crop covers the frame: softmax ~ 1 for it.
+UNCOVERED_BACKGROUND_LOGIT = 20.0
+
+
+@dataclass(frozen=True)
+class CropInfo:
+    box: Tuple[int, int, int, int]   # x0, y0, x1, y1 in frame pixels, inside the frame
+    frame_size: Tuple[int, int]      # W, H of the frame
+    out_size: Tuple[int, int]        # w, h the crop was resized to
+
+
+def face_boxes(label: np.ndarray, face_ids: Sequence[int], min_pixels: int = 16) -> List[Box]:
+    """One box per connected face region (union of `face_ids`), largest first.
+
+    label: H x W class ids. Returns boxes x0, y0, x1, y1 with x1, y1 exclusive.
+    """
+    mask = np.isin(label, list(face_ids)).astype(np.uint8)
+    # Close small gaps (a brow separated from the skin by a pixel) so a face stays one region.
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    boxes = [(float(x), float(y), float(x + w), float(y + h), area)
+             for x, y, w, h, area in stats[1:n] if area >= min_pixels]
+    boxes.sort(key=lambda b: -b[4])
+    return [b[:4] for b in boxes]
+
+
+def expand_box(box: Box, margin: float, frame_size: Tuple[int, int], square: bool = True,
+               scale: float = 1.0, shift: Tuple[float, float] = (0.0, 0.0)) -> Tuple[int, int, int, int]:
+    """Grow a box by `margin` of its size on each side (optionally square, rescaled and
+    shifted by a fraction of its size), then round and clip it to the frame."""
+    x0, y0, x1, y1 = box
+    w, h = (x1 - x0) * (1 + 2 * margin) * scale, (y1 - y0) * (1 + 2 * margin) * scale
+    if square:
+        w = h = max(w, h)
+    cx = (x0 + x1) / 2 + shift[0] * w
+    cy = (y0 + y1) / 2 + shift[1] * h
+    fw, fh = frame_size
+    bx0 = int(np.clip(np.floor(cx - w / 2), 0, fw - 1))
+    by0 = int(np.clip(np.floor(cy - h / 2), 0, fh - 1))
+    bx1 = int(np.clip(np.ceil(cx + w / 2), bx0 + 1, fw))
+    by1 = int(np.clip(np.ceil(cy + h / 2), by0 + 1, fh))
+    return bx0, by0, bx1, by1
+
+
+def crop(image: np.ndarray, box: Tuple[int, int, int, int], out_size: Tuple[int, int],
+         is_label: bool = False) -> Tuple[np.ndarray, CropInfo]:
+    """Cut `box` out of an image (H x W [x 3]) and resize it to out_size (w, h).
+
+    Labels are resized with nearest neighbour, images bilinearly.
+    """
+    x0, y0, x1, y1 = box
+    patch = image[y0:y1, x0:x1]
+    interp = cv2.INTER_NEAREST if is_label else cv2.INTER_LINEAR
+    out = cv2.resize(patch, tuple(out_size), interpolation=interp)
+    return out, CropInfo(box=tuple(box), frame_size=(image.shape[1], image.shape[0]),
+                         out_size=tuple(out_size))
+
+
+def paste_logits(crop_logits: Sequence[np.ndarray], infos: Sequence[CropInfo],
+                 background_id: int = 0) -> np.ndarray:
+    """Merge crop logits (each C x h x w) into full-frame logits C x H x W.
+
+    Each crop is resized bilinearly back to its box; overlapping crops are averaged; pixels no
+    crop covers get a confident background.
+    """
+    if not infos:
+        raise ValueError("paste_logits needs at least one crop (use frame_background_logits)")
+    num_classes = crop_logits[0].shape[0]
+    w, h = infos[0].frame_size
+    total = np.zeros((h, w, num_classes), np.float32)
+    count = np.zeros((h, w, 1), np.float32)
+    for logits, info in zip(crop_logits, infos):
+        x0, y0, x1, y1 = info.box
+        total[y0:y1, x0:x1] += resize_chw(logits, (x1 - x0, y1 - y0)).transpose(1, 2, 0)
+        count[y0:y1, x0:x1] += 1
+    merged = np.where(count > 0, total / np.maximum(count, 1), background_hwc(num_classes, background_id))
+    return np.ascontiguousarray(merged.transpose(2, 0, 1))
+
+
+def background_hwc(num_classes: int, background_id: int = 0) -> np.ndarray:
+    vec = np.zeros(num_classes, np.float32)
+    vec[background_id] = UNCOVERED_BACKGROUND_LOGIT
+    return vec
+
+
+def frame_background_logits(num_classes: int, size: Tuple[int, int], background_id: int = 0) -> np.ndarray:
+    """Logits C x H x W of a frame where nothing was found: confident background everywhere."""
+    w, h = size
+    return np.broadcast_to(background_hwc(num_classes, background_id)[:, None, None],
+                           (num_classes, h, w)).copy()
+
+
+def resize_chw(logits: np.ndarray, size: Tuple[int, int]) -> np.ndarray:
+    """Bilinear resize of C x h x w float maps to C x H x W, size = (W, H).
+
+    OpenCV resizes at most 512 channels at once, so larger C is done in chunks.
+    """
+    out = [cv2.resize(np.ascontiguousarray(logits[c:c + 512].transpose(1, 2, 0)), tuple(size),
+                      interpolation=cv2.INTER_LINEAR).reshape(size[1], size[0], -1)
+           for c in range(0, logits.shape[0], 512)]
+    return np.concatenate(out, axis=2).transpose(2, 0, 1)
