@@ -1,0 +1,111 @@
+"""Stage-2 samples: face crops (boxes derived from the ground-truth masks, as the recipe trains
+stage 2) or whole frames, with the training augmentations and the network's normalisation."""
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+import numpy as np
+
+from facevid.crops import crop, expand_box, face_boxes
+from facevid.readers import Reader, check_label_values, open_reader
+from facevid.schema import ClassSchema
+
+Box = Tuple[int, int, int, int]
+
+
+def open_split(cfg: Dict[str, Any], split: str, root: Optional[Path] = None) -> Reader:
+    data = cfg["data"]
+    return open_reader(data["format"], Path(root or data[f"{split}_root"]), cfg["_schema"],
+                       data["image_dir"], data["label_dir"], data["mask_values"])
+
+
+def face_ids(cfg: Dict[str, Any]) -> List[int]:
+    schema: ClassSchema = cfg["_schema"]
+    ids = list(schema.face_class_ids)
+    if cfg["data"]["include_hair"] and "hair" in schema.class_names:
+        ids.append(schema.index("hair"))
+    return ids
+
+
+def crop_boxes(cfg: Dict[str, Any], label: np.ndarray) -> List[Box]:
+    """Evaluation crops of one frame: every mask-derived face box with the configured margin,
+    or the whole frame (in frame mode). May be empty in face mode (a frame without faces)."""
+    h, w = label.shape
+    if cfg["data"]["crop"] == "frame":
+        return [(0, 0, w, h)]
+    return [expand_box(b, cfg["data"]["face_margin"], (w, h))
+            for b in face_boxes(label, face_ids(cfg), cfg["data"]["min_face_pixels"])]
+
+
+def normalize(image: np.ndarray) -> np.ndarray:
+    """RGB uint8 H x W x 3 -> float32 3 x H x W in [-1, 1] (PaddleSeg's mean 0.5, std 0.5)."""
+    return (image.astype(np.float32).transpose(2, 0, 1) / 127.5) - 1.0
+
+
+def mirror(image: np.ndarray, label: np.ndarray, mirror_lut: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """Horizontal flip that swaps left/right classes, so the labels stay true after the flip."""
+    return image[:, ::-1].copy(), mirror_lut[label[:, ::-1]]
+
+
+class TrainSamples:
+    """Map-style data set; items are addressed by (frame index, augmentation seed) so that the
+    augmentation is fixed by the seed, whatever worker or process draws it."""
+
+    def __init__(self, cfg: Dict[str, Any], reader: Optional[Reader] = None):
+        self.cfg = cfg
+        self.reader = reader or open_split(cfg, "train")
+        self.schema: ClassSchema = cfg["_schema"]
+        self.lut = self.schema.mirror_lut()
+        self.ids = face_ids(cfg)
+
+    def __len__(self) -> int:
+        return len(self.reader)
+
+    def __getitem__(self, key: Tuple[int, int]) -> Tuple[np.ndarray, np.ndarray]:
+        index, seed = key
+        rng = np.random.default_rng(seed)
+        data, train = self.cfg["data"], self.cfg["train"]
+        image, label = self.reader.load(index)
+        check_label_values(label, self.schema.num_classes, data["ignore_index"],
+                           self.reader.frames[index].label)
+        h, w = label.shape
+        box: Box = (0, 0, w, h)
+        if data["crop"] == "face":
+            boxes = face_boxes(label, self.ids, data["min_face_pixels"])
+            if boxes:   # frames without a face train on the whole frame (all background)
+                shift = rng.uniform(-train["shift_jitter"], train["shift_jitter"], 2)
+                box = expand_box(boxes[rng.integers(len(boxes))], data["face_margin"], (w, h),
+                                 scale=rng.uniform(*train["scale_jitter"]), shift=tuple(shift))
+        size = tuple(train["crop_size"])
+        image, _ = crop(image, box, size)
+        label, _ = crop(label, box, size, is_label=True)
+        if rng.random() < train["flip_prob"]:
+            image, label = mirror(image, label, self.lut)
+        return normalize(image), label.astype(np.int64)
+
+
+class IterationBatches:
+    """Batch sampler for iteration-based training: batch `it` of rank `rank` is fixed by
+    (seed, it), so training resumed at iteration k sees exactly the batches it would have seen.
+    Each epoch is a fresh permutation; ranks take disjoint slices of the global batch."""
+
+    def __init__(self, num_items: int, batch_size: int, seed: int, start_iter: int, iters: int,
+                 rank: int = 0, world_size: int = 1):
+        self.n, self.bs, self.seed = num_items, batch_size, seed
+        self.start, self.iters, self.rank, self.world = start_iter, iters, rank, world_size
+
+    def __len__(self) -> int:
+        return self.iters - self.start
+
+    def batch(self, it: int) -> List[Tuple[int, int]]:
+        per_iter = self.bs * self.world
+        first = it * per_iter + self.rank * self.bs
+        out = []
+        for pos in range(first, first + self.bs):
+            epoch, offset = divmod(pos, self.n)
+            perm = np.random.default_rng([self.seed, epoch]).permutation(self.n)
+            out.append((int(perm[offset]), int(np.random.default_rng([self.seed, epoch, offset, 1]).integers(1 << 31))))
+        return out
+
+    def __iter__(self):
+        for it in range(self.start, self.iters):
+            yield self.batch(it)

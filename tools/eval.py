@@ -1,0 +1,76 @@
+"""Evaluate a model, or score folders of predicted label PNGs, and write metrics as JSON.
+
+Examples:
+  python tools/eval.py -c configs/stage2_ocrnet_tiny.yml --weights runs/tiny/best_model.pdparams \\
+      --out metrics.json [--save-pred DIR]
+  python tools/eval.py --pred DIR --gt DIR --schema sfp18 --out metrics.json
+
+The JSON holds miou, mean_f1 (foreground classes), per_class_iou, per_class_f1 from one
+confusion matrix, and the DAVIS video measures J, F, JF, J_decay, F_decay and decay (the mean
+of the two decays). With a model, the first mode crops each face found in the ground-truth mask
+(an oracle detector), so it measures stage 2 alone.
+"""
+import argparse
+import json
+import sys
+
+from facevid.cli import run_main
+from facevid.config import load_config
+from facevid.errors import UserError
+from facevid.files import atomic_dir, write_json
+from facevid.schema import load_schema
+from facevid.score_folders import score_folders
+
+
+def summary(metrics: dict) -> str:
+    keys = ("miou", "mean_f1", "J", "F", "JF", "decay")
+    text = "  ".join(f"{k} {metrics[k]:.4f}" for k in keys if metrics.get(k) is not None)
+    base = metrics.get("baseline_most_frequent")
+    if base:
+        text += f"\nbaseline (always '{base['class']}'): miou {base['miou']:.4f}"
+    return text
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-c", "--config", help="experiment YAML (model mode)")
+    parser.add_argument("--weights", help="model weights .pdparams (model mode)")
+    parser.add_argument("--opts", nargs="*", default=[], metavar="KEY=VALUE",
+                        help="config overrides, e.g. data.val_root=DIR")
+    parser.add_argument("--save-pred", help="model mode: also write predicted label PNGs here")
+    parser.add_argument("--pred", help="folder of predicted label PNGs (folder mode)")
+    parser.add_argument("--gt", help="folder of ground-truth label PNGs (folder mode)")
+    parser.add_argument("--schema", default="sfp18",
+                        help="folder mode: class schema name or YAML path (default sfp18)")
+    parser.add_argument("--ignore-index", type=int, default=255, help="folder mode (default 255)")
+    parser.add_argument("--out", required=True, help="metrics JSON to write")
+    args = parser.parse_args()
+
+    if args.pred or args.gt:
+        if not (args.pred and args.gt) or args.config or args.weights:
+            raise UserError("folder mode takes --pred and --gt (and not -c/--weights)")
+        metrics = score_folders(args.pred, args.gt, load_schema(args.schema), args.ignore_index)
+    else:
+        if not (args.config and args.weights):
+            raise UserError("give -c CONFIG and --weights W to evaluate a model, "
+                            "or --pred DIR and --gt DIR to score label folders")
+        cfg = load_config(args.config, args.opts)
+        from stage2_seg.checkpoint import load_weights   # paddle only once the config is valid
+        from stage2_seg.components import build_model
+        from stage2_seg.evaluate import evaluate
+        model = build_model(cfg)
+        load_weights(args.weights, model)
+        if args.save_pred:
+            with atomic_dir(args.save_pred, overwrite=True) as tmp:
+                metrics = evaluate(model, cfg, save_pred=tmp)
+        else:
+            metrics = evaluate(model, cfg)
+        metrics.update({"config": args.config, "weights": args.weights})
+    write_json(args.out, metrics)
+    print(summary(metrics))
+    print(f"metrics written to {args.out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    run_main(main)

@@ -1,0 +1,34 @@
+"""Train a model from a YAML config; the config says which stage.
+
+Examples:
+  python tools/train.py -c configs/stage2_ocrnet_tiny.yml --out runs/tiny
+  python tools/train.py -c configs/stage2_ocrnet_tiny.yml --out runs/tiny --resume
+  python -m paddle.distributed.launch --nproc_per_node 2 tools/train.py -c CONFIG --out DIR
+Hyperparameters live in the YAML; change one for a run with --opts key.path=value.
+"""
+import argparse
+
+from facevid.cli import run_main
+from facevid.config import load_config
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-c", "--config", required=True, help="experiment YAML under configs/")
+    parser.add_argument("--out", required=True,
+                        help="run folder: checkpoints, best_model.pdparams, VisualDL logs")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue from the newest complete checkpoint in --out")
+    parser.add_argument("--opts", nargs="*", default=[], metavar="KEY=VALUE",
+                        help="config overrides, e.g. train.iters=100 data.train_root=DIR")
+    args = parser.parse_args()
+    cfg = load_config(args.config, args.opts)
+    from stage2_seg.train import train   # paddle is imported only once the config is valid
+    metrics = train(cfg, args.out, resume=args.resume)
+    if metrics:
+        print(f"done: last val mIoU {metrics['miou']:.4f}; best weights in {args.out}/best_model.pdparams")
+
+
+if __name__ == "__main__":
+    run_main(main)
