@@ -67,6 +67,7 @@ def write_image(path: Path, image: np.ndarray, quality: int = 95) -> None:
 
 def write_bytes(path: Path, data: bytes) -> None:
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = _tmp_name(path)
     try:
         tmp.write_bytes(data)

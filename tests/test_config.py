@@ -1,0 +1,76 @@
+import pytest
+
+from facevid.config import load_config
+from facevid.errors import ConfigError
+from tests.conftest import TINY
+
+VALID = {
+    "schema": "lapa",
+    "data": {"train_root": "a", "val_root": "b"},
+    "model": {"type": "OCRNet"},
+    "train": {"iters": 10, "batch_size": 2, "crop_size": 64},
+    "eval": {"size": [64, 64]},
+}
+
+
+def test_tiny_config_loads_with_base_and_fills_num_classes_from_schema():
+    cfg = load_config(TINY)
+    assert cfg["model"]["num_classes"] == 18
+    assert cfg["model"]["backbone"]["type"] == "HRNet"      # overridden by the tiny file
+    assert cfg["loss"]["aux_coef"] == 0.4                    # inherited from the base
+
+
+def test_opts_override_and_parse_yaml_values():
+    cfg = load_config(TINY, ["train.iters=7", "train.crop_size=[40,48]", "data.include_hair=true"])
+    assert cfg["train"]["iters"] == 7 and cfg["train"]["crop_size"] == [40, 48]
+    assert cfg["data"]["include_hair"] is True
+
+
+def test_opts_unknown_key_is_named():
+    with pytest.raises(ConfigError, match="unknown key 'train.lr_rate'"):
+        load_config(TINY, ["train.lr_rate=0.1"])
+
+
+def test_unknown_key_in_file(write_yaml):
+    with pytest.raises(ConfigError, match=r"unknown key\(s\) \['data.trian_root'\]"):
+        load_config(write_yaml("c.yml", {**VALID, "data": {**VALID["data"], "trian_root": "x"}}))
+
+
+def test_missing_file_and_missing_required_key(tmp_path, write_yaml):
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_config(tmp_path / "nope.yml")
+    broken = {k: v for k, v in VALID.items() if k != "model"}
+    with pytest.raises(ConfigError, match="required key 'model' is missing"):
+        load_config(write_yaml("c.yml", broken))
+
+
+def test_only_one_base_level(write_yaml):
+    write_yaml("a.yml", {**VALID, "_base_": "b.yml"})
+    write_yaml("b.yml", VALID)
+    child = write_yaml("c.yml", {"_base_": "a.yml"})
+    with pytest.raises(ConfigError, match="one _base_ level"):
+        load_config(child)
+
+
+def test_num_classes_must_match_schema(write_yaml):
+    bad = {**VALID, "model": {"type": "OCRNet", "num_classes": 19}}
+    with pytest.raises(ConfigError, match="num_classes is 19 but schema 'lapa' has 11"):
+        load_config(write_yaml("c.yml", bad))
+
+
+def test_ignore_index_must_not_be_a_class_and_losses_must_agree(write_yaml):
+    bad = {**VALID, "data": {**VALID["data"], "ignore_index": 5}}
+    with pytest.raises(ConfigError, match="ignore_index must be an int in \\[11, 255\\]"):
+        load_config(write_yaml("c.yml", bad))
+    loss = {"seg_terms": [{"type": "CrossEntropyLoss", "ignore_index": 0}]}
+    with pytest.raises(ConfigError, match="ignore_index 0 but data.ignore_index is 255"):
+        load_config(write_yaml("d.yml", {**VALID, "loss": loss}))
+
+
+def test_unknown_schema_and_bad_values(write_yaml):
+    with pytest.raises(ConfigError, match="unknown class schema 'lapa2'"):
+        load_config(write_yaml("c.yml", {**VALID, "schema": "lapa2"}))
+    with pytest.raises(ConfigError, match="train.crop_size"):
+        load_config(TINY, ["train.crop_size=[0,3]"])
+    with pytest.raises(ConfigError, match="face_classes"):
+        load_config(write_yaml("p.yml", {**VALID, "schema": "portrait"}))
