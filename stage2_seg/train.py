@@ -69,6 +69,13 @@ def seed_everything(seed: int) -> None:
 def train(cfg: Dict[str, Any], out_dir: Path, resume: bool = False,
           show_progress: bool = True) -> Dict[str, Any]:
     """Train the stage-2 model of `cfg` into `out_dir`; returns the last evaluation's metrics."""
+    # Optimizer state is keyed by parameter names, which paddle numbers per process; a fresh
+    # name scope makes them the same in the run that saves and the run that resumes.
+    with paddle.utils.unique_name.guard():
+        return _train(cfg, Path(out_dir), resume, show_progress)
+
+
+def _train(cfg: Dict[str, Any], out_dir: Path, resume: bool, show_progress: bool) -> Dict[str, Any]:
     out_dir = Path(out_dir)
     world, rank = dist.get_world_size(), dist.get_rank()
     if world > 1:
@@ -110,6 +117,9 @@ def train(cfg: Dict[str, Any], out_dir: Path, resume: bool = False,
     tic = time.time()
     try:
         for it, (images, labels) in enumerate(loader, start=start + 1):
+            # Dropout draws from paddle's global generator; seeding it per iteration makes a
+            # resumed run repeat the uninterrupted one exactly, with no generator state to save.
+            paddle.seed(cfg["seed"] * 1_000_003 + it)
             parts = losses(net(images), labels)
             parts["total"].backward()
             optimizer.step()
