@@ -23,7 +23,7 @@ from facevid.errors import UserError
 from facevid.files import write_json
 from stage2_seg.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint, save_weights
 from stage2_seg.components import build_model, build_seg_losses
-from stage2_seg.data import IterationBatches, TrainSamples
+from stage2_seg.data import IterationBatches, TrainSamples, open_split
 from stage2_seg.evaluate import evaluate
 
 
@@ -81,6 +81,9 @@ def _train(cfg: Dict[str, Any], out_dir: Path, resume: bool, show_progress: bool
     if world > 1:
         dist.init_parallel_env()
     tc = cfg["train"]
+    # Open both splits first: a broken data folder fails before anything is written.
+    samples = TrainSamples(cfg)
+    val_reader = open_split(cfg, "val")
     seed_everything(cfg["seed"])
     model = build_model(cfg)
     optimizer = build_optimizer(cfg, model)
@@ -103,7 +106,6 @@ def _train(cfg: Dict[str, Any], out_dir: Path, resume: bool, show_progress: bool
         out_dir.mkdir(parents=True, exist_ok=True)
         write_json(out_dir / "config.json", public_view(cfg))
 
-    samples = TrainSamples(cfg)
     batches = IterationBatches(len(samples), tc["batch_size"], cfg["seed"], start, tc["iters"],
                                rank, world)
     loader = paddle.io.DataLoader(samples, batch_sampler=batches, num_workers=tc["num_workers"],
@@ -138,7 +140,7 @@ def _train(cfg: Dict[str, Any], out_dir: Path, resume: bool, show_progress: bool
                 tic = time.time()
             final = it == tc["iters"]
             if rank == 0 and (it % tc["eval_interval"] == 0 or final):
-                metrics = evaluate(model, cfg, max_frames=cfg["eval"]["max_frames"],
+                metrics = evaluate(model, cfg, reader=val_reader, max_frames=cfg["eval"]["max_frames"],
                                    show_progress=show_progress)
                 model.train()
                 bar.write(f"iter {it}: val mIoU {metrics['miou']:.4f} mean F1 {metrics['mean_f1']:.4f}")
@@ -151,7 +153,8 @@ def _train(cfg: Dict[str, Any], out_dir: Path, resume: bool, show_progress: bool
                     save_weights(out_dir / "best_model.pdparams", model)
                     write_json(out_dir / "best_metrics.json", dict(metrics, iteration=it))
             if rank == 0 and (it % tc["save_interval"] == 0 or final):
-                save_checkpoint(out_dir, it, model, optimizer, {"best": best}, tc["keep_checkpoints"])
+                save_checkpoint(out_dir, it, model, optimizer, {"best": best, "world_size": world},
+                                tc["keep_checkpoints"])
     finally:
         bar.close()
         if writer:

@@ -1,0 +1,78 @@
+"""Entry points: clear one-line errors with exit code 2, and the folder-scoring mode."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+
+from facevid.files import write_image
+from tests.conftest import ROOT, TINY
+
+
+def _run(*args):
+    return subprocess.run([sys.executable, *map(str, args)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_help_works_for_every_tool():
+    for tool in ("make_synthetic.py", "train.py", "eval.py"):
+        result = _run(ROOT / "tools" / tool, "--help")
+        assert result.returncode == 0 and "usage" in result.stdout
+
+
+def test_bad_config_exits_2_with_a_message_and_no_output(tmp_path):
+    result = _run("tools/train.py", "-c", TINY, "--out", tmp_path / "run", "--opts", "train.itres=3")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].startswith("error: --opts 'train.itres=3': unknown key")
+    assert not (tmp_path / "run").exists()
+    missing = _run("tools/train.py", "-c", tmp_path / "none.yml", "--out", tmp_path / "run")
+    assert missing.returncode == 2 and "config file not found" in missing.stderr
+
+
+def test_missing_training_data_is_named(tmp_path):
+    result = _run("tools/train.py", "-c", TINY, "--out", tmp_path / "run",
+                  "--opts", f"data.train_root={tmp_path / 'nodata'}")
+    assert result.returncode == 2 and "nodata: folder not found" in result.stderr
+    assert not (tmp_path / "run").exists()
+
+
+def test_make_synthetic_refuses_to_overwrite(tmp_path):
+    out = tmp_path / "d"
+    assert _run("tools/make_synthetic.py", "--out", out, "--clips", 1, "--frames", 1,
+                "--size", 64, 48).returncode == 0
+    again = _run("tools/make_synthetic.py", "--out", out, "--clips", 1)
+    assert again.returncode == 2 and "--overwrite" in again.stderr
+
+
+def test_eval_scores_label_folders(tmp_path):
+    gt = np.zeros((20, 20), np.uint8)
+    gt[5:15, 5:15] = 1
+    pred = np.zeros_like(gt)
+    pred[5:15, 10:20] = 1          # half overlap: IoU 50/150
+    for t in range(2):
+        write_image(tmp_path / "gt" / "clip" / "labels" / f"{t:05d}.png", gt)
+        write_image(tmp_path / "pred" / "clip" / "labels" / f"{t:05d}.png", pred)
+    out = tmp_path / "m.json"
+    result = _run("tools/eval.py", "--pred", tmp_path / "pred", "--gt", tmp_path / "gt",
+                  "--schema", "portrait", "--out", out)
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads(out.read_text())
+    assert abs(metrics["per_class_iou"][1] - 1 / 3) < 1e-9 and abs(metrics["J"] - 1 / 3) < 1e-9
+    (tmp_path / "pred" / "clip" / "labels" / "00001.png").unlink()
+    broken = _run("tools/eval.py", "--pred", tmp_path / "pred", "--gt", tmp_path / "gt",
+                  "--schema", "portrait", "--out", tmp_path / "m2.json")
+    assert broken.returncode == 2 and "00001.png: prediction missing" in broken.stderr
+    assert not (tmp_path / "m2.json").exists()
+
+
+def test_training_runs_under_paddle_distributed_launch(synth_root, tmp_path):
+    """Two CPU processes, the multi-GPU path without a GPU: rank 0 writes a checkpoint that
+    records the world size."""
+    from tests.conftest import MICRO_OPTS
+    result = _run("-m", "paddle.distributed.launch", "--nproc_per_node", 2,
+                  "--log_dir", tmp_path / "log", "tools/train.py", "-c", TINY, "--out", tmp_path / "run",
+                  "--opts", *MICRO_OPTS, f"data.train_root={synth_root}", f"data.val_root={synth_root}",
+                  "train.iters=2", "eval.max_frames=1")
+    assert result.returncode == 0, (result.stdout + result.stderr)[-2000:]
+    state = json.loads((tmp_path / "run" / "iter_0000002" / "state.json").read_text())
+    assert state["world_size"] == 2 and state["iteration"] == 2
