@@ -12,7 +12,7 @@ from typing import Any, Dict, List, Sequence
 import yaml
 
 from facevid.errors import ConfigError
-from facevid.schema import ClassSchema, load_schema
+from facevid.schema import load_schema, read_yaml
 
 REQUIRED = object()
 # Subtrees whose keys are passed to component constructors and validated there.
@@ -88,17 +88,8 @@ def load_config(path: Path, opts: Sequence[str] = ()) -> Dict[str, Any]:
     return cfg
 
 
-def schema_of(cfg: Dict[str, Any]) -> ClassSchema:
-    return cfg["_schema"]
-
-
 def _read_yaml(path: Path) -> Dict[str, Any]:
-    if not path.is_file():
-        raise ConfigError(f"config file not found: {path}")
-    try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    data = read_yaml(path, "config")
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: a config must be a YAML mapping of sections")
     return data

@@ -2,7 +2,7 @@
 classes that make up "the face" when boxes are derived from masks."""
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Any, Dict, List, Tuple
 
 import numpy as np
 import yaml
@@ -58,15 +58,20 @@ def resolve_schema_path(ref: str, relative_to: Path = SCHEMA_DIR) -> Path:
     return path if path.is_absolute() else (Path(relative_to) / path)
 
 
-def load_schema(ref: str, relative_to: Path = SCHEMA_DIR) -> ClassSchema:
-    path = resolve_schema_path(ref, relative_to)
+def read_yaml(path: Path, what: str) -> Any:
+    """Parse a YAML file; a missing or malformed file is a ConfigError naming it."""
+    path = Path(path)
     if not path.is_file():
-        raise ConfigError(f"class schema file not found: {path}")
+        raise ConfigError(f"{what} file not found: {path}")
     try:
-        raw = yaml.safe_load(path.read_text())
+        return yaml.safe_load(path.read_text())
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
-    return parse_schema(raw, source=str(path))
+
+
+def load_schema(ref: str, relative_to: Path = SCHEMA_DIR) -> ClassSchema:
+    path = resolve_schema_path(ref, relative_to)
+    return parse_schema(read_yaml(path, "class schema"), source=str(path))
 
 
 def parse_schema(raw: Dict, source: str) -> ClassSchema:

@@ -17,6 +17,7 @@ from typing import Callable, List, Optional, Tuple
 import cv2
 import numpy as np
 
+from facevid.errors import UserError
 from facevid.files import atomic_dir, write_image, write_json
 from facevid.schema import ClassSchema, load_schema
 from facevid.synthetic_person import (SKIN_TONES, PersonLook, PersonPose, draw_person,
@@ -133,9 +134,9 @@ def generate(out: Path, clips: int, seed: int, frames: int = 8, size: Tuple[int,
              progress: Optional[Callable[[int], None]] = None) -> Path:
     """Write `clips` clips to `out` atomically (all or nothing); returns `out`."""
     if task not in TASKS:
-        raise ValueError(f"task must be one of {TASKS}")
+        raise UserError(f"task must be one of {TASKS}, got {task!r}")
     if clips <= 0 or frames <= 0 or min(size) < 32:
-        raise ValueError("clips and frames must be positive and the frame at least 32x32")
+        raise UserError("--clips and --frames must be positive and --size at least 32 32")
     schema = load_schema("sfp18")
     with atomic_dir(Path(out), overwrite=overwrite) as tmp:
         for c in range(clips):
