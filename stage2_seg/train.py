@@ -10,7 +10,7 @@ gradients are all-reduced (paddle.DataParallel); only rank 0 writes.
 import random
 import time
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
 import paddle
@@ -27,7 +27,10 @@ from stage2_seg.data import IterationBatches, TrainSamples, open_split
 from stage2_seg.evaluate import evaluate
 
 
-def build_optimizer(cfg: Dict[str, Any], model: paddle.nn.Layer) -> paddle.optimizer.Optimizer:
+def build_optimizer(cfg: Dict[str, Any], model: paddle.nn.Layer
+                    ) -> Tuple[paddle.optimizer.Optimizer, Optional[paddle.optimizer.lr.LRScheduler]]:
+    """Momentum SGD or Adam, and the learning-rate schedule to step once per iteration (None for
+    a constant rate). The schedule's position is saved in the optimizer's state_dict."""
     train = cfg["train"]
     lr = train["lr"]
     if train["lr_schedule"] == "poly":
@@ -36,9 +39,11 @@ def build_optimizer(cfg: Dict[str, Any], model: paddle.nn.Layer) -> paddle.optim
         lr = paddle.optimizer.lr.LinearWarmup(lr, train["warmup_iters"], 0.0, train["lr"])
     decay = paddle.regularizer.L2Decay(train["weight_decay"]) if train["weight_decay"] else None
     if train["optimizer"] == "sgd":
-        return paddle.optimizer.Momentum(lr, momentum=train["momentum"], weight_decay=decay,
-                                         parameters=model.parameters())
-    return paddle.optimizer.Adam(lr, weight_decay=decay, parameters=model.parameters())
+        optimizer = paddle.optimizer.Momentum(lr, momentum=train["momentum"], weight_decay=decay,
+                                              parameters=model.parameters())
+    else:
+        optimizer = paddle.optimizer.Adam(lr, weight_decay=decay, parameters=model.parameters())
+    return optimizer, (lr if isinstance(lr, paddle.optimizer.lr.LRScheduler) else None)
 
 
 class LossComputer:
@@ -86,7 +91,7 @@ def _train(cfg: Dict[str, Any], out_dir: Path, resume: bool, show_progress: bool
     val_reader = open_split(cfg, "val")
     seed_everything(cfg["seed"])
     model = build_model(cfg)
-    optimizer = build_optimizer(cfg, model)
+    optimizer, schedule = build_optimizer(cfg, model)
     losses = LossComputer(cfg)
 
     start, best = 0, {"miou": -1.0, "iteration": None}
@@ -126,8 +131,8 @@ def _train(cfg: Dict[str, Any], out_dir: Path, resume: bool, show_progress: bool
             parts["total"].backward()
             optimizer.step()
             optimizer.clear_grad()
-            if isinstance(optimizer._learning_rate, paddle.optimizer.lr.LRScheduler):
-                optimizer._learning_rate.step()
+            if schedule is not None:
+                schedule.step()
             bar.update(1)
             if it % tc["log_interval"] == 0 or it == tc["iters"]:
                 values = {k: float(v) for k, v in parts.items()}

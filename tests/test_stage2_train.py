@@ -41,7 +41,8 @@ def test_a_few_steps_lower_the_loss_on_a_fixed_batch(synth_root):
     cfg = _cfg(synth_root, "train.optimizer=adam", "train.lr=0.01", "train.lr_schedule=constant")
     seed_everything(0)
     model = build_model(cfg)
-    optimizer = build_optimizer(cfg, model)
+    optimizer, schedule = build_optimizer(cfg, model)
+    assert schedule is None                       # lr_schedule=constant
     losses = LossComputer(cfg)
     samples = TrainSamples(cfg)
     batch = [samples[(i, i)] for i in range(2)]
