@@ -22,6 +22,7 @@ $(STAMP): requirements.txt pyproject.toml
 demo: $(STAMP)
 	$(PY) tools/make_synthetic.py --out $(DEMO)/data/train --clips 16 --seed 1 --overwrite
 	$(PY) tools/make_synthetic.py --out $(DEMO)/data/val --clips 4 --seed 2 --overwrite
+	rm -rf $(DEMO)/train   # the demo always trains from scratch
 	$(PY) tools/train.py -c configs/stage2_ocrnet_tiny.yml --out $(DEMO)/train \
 		--opts data.train.root=$(DEMO)/data/train data.val.root=$(DEMO)/data/val
 	$(PY) tools/eval.py -c configs/stage2_ocrnet_tiny.yml --weights $(DEMO)/train/best_model.pdparams \
