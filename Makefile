@@ -24,9 +24,9 @@ demo: $(STAMP)
 	$(PY) tools/make_synthetic.py --out $(DEMO)/data/val --clips 4 --seed 2 --overwrite
 	rm -rf $(DEMO)/train   # the demo always trains from scratch
 	$(PY) tools/train.py -c configs/stage2_ocrnet_tiny.yml --out $(DEMO)/train \
-		--opts data.train.root=$(DEMO)/data/train data.val.root=$(DEMO)/data/val
+		--opts data.train_root=$(DEMO)/data/train data.val_root=$(DEMO)/data/val
 	$(PY) tools/eval.py -c configs/stage2_ocrnet_tiny.yml --weights $(DEMO)/train/best_model.pdparams \
-		--out $(DEMO)/metrics.json --save-pred $(DEMO)/pred --opts data.val.root=$(DEMO)/data/val
+		--out $(DEMO)/metrics.json --save-pred $(DEMO)/pred --opts data.val_root=$(DEMO)/data/val
 	@echo "demo outputs: data $(DEMO)/data, checkpoints and VisualDL logs $(DEMO)/train," \
 		"predicted label PNGs $(DEMO)/pred, metrics $(DEMO)/metrics.json"
 
