@@ -16,7 +16,7 @@ from facevid.schema import load_schema, read_yaml
 
 REQUIRED = object()
 # Subtrees whose keys are passed to component constructors and validated there.
-FREE_SUBTREES = ("model", "loss.seg_terms")
+FREE_SUBTREES = ("model", "loss")
 READER_FORMATS = ("challenge", "celebamask_hq", "lapa", "helen", "image_mask")
 
 DEFAULTS: Dict[str, Any] = {
@@ -37,10 +37,12 @@ DEFAULTS: Dict[str, Any] = {
         "min_face_pixels": 16,   # smaller face blobs are not cropped (too small to parse)
     },
     "model": REQUIRED,
-    "loss": {
-        "seg_terms": [{"type": "CrossEntropyLoss", "coef": 1.0}],
-        "aux_coef": 0.4,
-    },
+    # Terms of the total loss: each applies loss `type` (a PaddleSeg loss name) with weight
+    # `coef` to the model output named by `output` (seg, aux, edge, refined).
+    "loss": [
+        {"output": "seg", "type": "CrossEntropyLoss", "coef": 1.0},
+        {"output": "aux", "type": "CrossEntropyLoss", "coef": 0.4},
+    ],
     "train": {
         "iters": REQUIRED,
         "batch_size": REQUIRED,
@@ -53,7 +55,10 @@ DEFAULTS: Dict[str, Any] = {
         "warmup_iters": 0,
         "scale_jitter": [0.85, 1.2],
         "shift_jitter": 0.1,
-        "flip_prob": 0.5,
+        "flip_prob": 0.5,           # mirror-aware horizontal flip
+        "partial_crop_prob": 0.0,   # keep 1/3 or 2/3 of the face box from one of its sides
+        "rotate_deg": 0.0,          # uniform rotation in [-rotate_deg, rotate_deg]
+        "color_jitter": [0.0, 0.0, 0.0],   # brightness, contrast, saturation: factor 1 +- value
         "num_workers": 0,
         "log_interval": 10,
         "eval_interval": 1000,
@@ -63,6 +68,7 @@ DEFAULTS: Dict[str, Any] = {
     "eval": {
         "size": REQUIRED,
         "max_frames": None,      # evaluate only the first N frames during training (null: all)
+        "flip_tta": False,       # also parse the mirrored crop; swap left/right classes back
     },
 }
 
@@ -119,18 +125,33 @@ def _apply_opt(cfg: Dict, opt: str) -> None:
     except yaml.YAMLError:
         value = text
     spec: Any = DEFAULTS
-    node = cfg
+    node: Any = cfg
     for i, key in enumerate(keys):
         here = ".".join(keys[: i + 1])
         if not _is_free(here) and not (isinstance(spec, dict) and key in spec):
             raise ConfigError(f"--opts '{opt}': unknown key '{here}'{_known(spec)}")
-        spec = spec.get(key) if isinstance(spec, dict) else None
+        spec = _child(spec, key)
+        if isinstance(node, list):      # e.g. loss.1.coef: an existing list item
+            if not key.isdigit() or int(key) >= len(node):
+                raise ConfigError(f"--opts '{opt}': '{here}' is not an item of a "
+                                  f"{len(node)}-item list")
+            key = int(key)
         if i == len(keys) - 1:
             node[key] = value
         else:
-            if not isinstance(node.get(key), dict):
-                node[key] = {}
+            if not isinstance(_child(node, key), (dict, list)):
+                # Not in the file: a list starts as its default so one item can be changed;
+                # a mapping starts empty and gets its defaults filled in later.
+                node[key] = copy.deepcopy(spec) if isinstance(spec, list) else {}
             node = node[key]
+
+
+def _child(node: Any, key: Any) -> Any:
+    if isinstance(node, dict):
+        return node.get(key)
+    if isinstance(node, list) and str(key).isdigit() and int(key) < len(node):
+        return node[int(key)]
+    return None
 
 
 def _known(spec: Any) -> str:
@@ -193,9 +214,12 @@ def validate(cfg: Dict[str, Any]) -> None:
     if model["num_classes"] != schema.num_classes:
         raise ConfigError(f"model.num_classes is {model['num_classes']} but schema "
                           f"'{schema.name}' has {schema.num_classes} classes; make them agree")
-    for term in cfg["loss"]["seg_terms"]:
-        if not isinstance(term, dict) or "type" not in term:
-            raise ConfigError("each loss.seg_terms entry needs a 'type' (a PaddleSeg loss name)")
+    if not isinstance(cfg["loss"], list) or not cfg["loss"]:
+        raise ConfigError("'loss' must be a non-empty list of {output, type, coef} terms")
+    for term in cfg["loss"]:
+        if not isinstance(term, dict) or "type" not in term or "output" not in term:
+            raise ConfigError(f"loss term {term!r} needs an 'output' (seg, aux, edge, refined) "
+                              "and a 'type' (a PaddleSeg loss name)")
         if term.get("ignore_index", ignore) != ignore:
             raise ConfigError(f"loss {term['type']} has ignore_index {term['ignore_index']} but "
                               f"data.ignore_index is {ignore}; remove it from the loss (it is "
@@ -210,6 +234,11 @@ def validate(cfg: Dict[str, Any]) -> None:
         raise ConfigError(f"train.optimizer must be 'sgd' or 'adam', got {train['optimizer']!r}")
     if train["lr_schedule"] not in ("poly", "constant"):
         raise ConfigError("train.lr_schedule must be 'poly' or 'constant'")
+    jitter = train["color_jitter"]
+    if not (isinstance(jitter, list) and len(jitter) == 3 and all(0 <= j < 1 for j in jitter)):
+        raise ConfigError("train.color_jitter must be [brightness, contrast, saturation], each in [0, 1)")
+    if not 0 <= train["partial_crop_prob"] <= 1 or not 0 <= train["flip_prob"] <= 1:
+        raise ConfigError("train.partial_crop_prob and train.flip_prob must be in [0, 1]")
     lo, hi = train["scale_jitter"]
     if not 0 < lo <= hi:
         raise ConfigError("train.scale_jitter must be [low, high] with 0 < low <= high")

@@ -2,14 +2,19 @@
 
 PaddleSeg registers only fixed-width HRNet variants (HRNet_W18, HRNet_W48, ...); the generic
 `HRNet` class is registered here too, so tiny CPU configs can set every stage's width in YAML.
+Importing this module also registers our own models and losses.
 """
 import copy
-from typing import Any, Dict, List, Tuple
+from dataclasses import dataclass
+from typing import Any, Dict, List
 
+import paddle
 import paddle.nn as nn
 from paddleseg.cvlibs import manager
 from paddleseg.models.backbones.hrnet import HRNet
 
+import stage2_seg.losses  # noqa: F401  (registers our losses)
+import stage2_seg.models  # noqa: F401  (registers our models)
 from facevid.errors import ConfigError
 
 if "HRNet" not in manager.BACKBONES.components_dict:
@@ -34,7 +39,7 @@ def build_component(spec: Dict[str, Any], where: str) -> Any:
               for k, v in spec.items()}
     try:
         return cls(**kwargs)
-    except TypeError as exc:
+    except (TypeError, ValueError) as exc:
         raise ConfigError(f"{where} ({name}): {exc}") from None
 
 
@@ -42,12 +47,30 @@ def build_model(cfg: Dict[str, Any]) -> nn.Layer:
     return build_component(cfg["model"], "model")
 
 
-def build_seg_losses(cfg: Dict[str, Any]) -> List[Tuple[float, nn.Layer]]:
-    """[(coef, loss layer)] for the main logits; ignore_index comes from data.ignore_index."""
+@dataclass
+class LossTerm:
+    output: str        # which model output it reads: seg, aux, edge or refined
+    coef: float
+    loss: nn.Layer
+    name: str          # for logs: "<output>/<type>"
+
+
+def build_loss_terms(cfg: Dict[str, Any]) -> List[LossTerm]:
+    """The configured loss terms; every term's ignore_index comes from data.ignore_index."""
     terms = []
-    for i, term in enumerate(cfg["loss"]["seg_terms"]):
+    for i, term in enumerate(cfg["loss"]):
         term = dict(term)
-        coef = float(term.pop("coef", 1.0))
+        output, coef = term.pop("output"), float(term.pop("coef", 1.0))
         term["ignore_index"] = cfg["data"]["ignore_index"]
-        terms.append((coef, build_component(term, f"loss.seg_terms[{i}]")))
+        terms.append(LossTerm(output, coef, build_component(term, f"loss[{i}]"),
+                              f"{output}/{term['type']}"))
     return terms
+
+
+def named_outputs(outputs: Any) -> Dict[str, paddle.Tensor]:
+    """Training outputs by name. Our models return a dict; PaddleSeg's return a list with the
+    main logits first and the auxiliary ones after (OCRNet: [seg, aux])."""
+    if isinstance(outputs, dict):
+        return outputs
+    names = ["seg", "aux"] + [f"aux{i}" for i in range(2, len(outputs))]
+    return dict(zip(names, outputs))

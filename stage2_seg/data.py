@@ -8,6 +8,7 @@ import numpy as np
 from facevid.crops import crop, expand_box, face_boxes
 from facevid.readers import Reader, check_label_values, open_reader
 from facevid.schema import ClassSchema
+from stage2_seg.augment import SIDES, color_jitter, mirror, partial_box, rotate
 
 Box = Tuple[int, int, int, int]
 
@@ -41,11 +42,6 @@ def normalize(image: np.ndarray) -> np.ndarray:
     return (image.astype(np.float32).transpose(2, 0, 1) / 127.5) - 1.0
 
 
-def mirror(image: np.ndarray, label: np.ndarray, mirror_lut: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-    """Horizontal flip that swaps left/right classes, so the labels stay true after the flip."""
-    return image[:, ::-1].copy(), mirror_lut[label[:, ::-1]]
-
-
 class TrainSamples:
     """Map-style data set; items are addressed by (frame index, augmentation seed) so that the
     augmentation is fixed by the seed, whatever worker or process draws it."""
@@ -75,11 +71,18 @@ class TrainSamples:
                 shift = rng.uniform(-train["shift_jitter"], train["shift_jitter"], 2)
                 box = expand_box(boxes[rng.integers(len(boxes))], data["face_margin"], (w, h),
                                  scale=rng.uniform(*train["scale_jitter"]), shift=tuple(shift))
+                if rng.random() < train["partial_crop_prob"]:
+                    box = partial_box(box, SIDES[rng.integers(4)], (1 / 3, 2 / 3)[rng.integers(2)])
         size = tuple(train["crop_size"])
         image, _ = crop(image, box, size)
         label, _ = crop(label, box, size, is_label=True)
         if rng.random() < train["flip_prob"]:
             image, label = mirror(image, label, self.lut)
+        if train["rotate_deg"] > 0:
+            angle = rng.uniform(-train["rotate_deg"], train["rotate_deg"])
+            image, label = rotate(image, label, angle, data["ignore_index"])
+        if any(train["color_jitter"]):
+            image = color_jitter(image, *(1 + rng.uniform(-j, j) for j in train["color_jitter"]))
         return normalize(image), label.astype(np.int64)
 
 

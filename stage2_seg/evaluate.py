@@ -16,15 +16,30 @@ from facevid.readers import Reader, check_label_values
 from stage2_seg.data import crop_boxes, normalize, open_split
 
 
+def _forward(model: paddle.nn.Layer, batch: paddle.Tensor) -> paddle.Tensor:
+    logits = model(batch)[0]
+    if logits.shape[2:] != batch.shape[2:]:
+        logits = F.interpolate(logits, batch.shape[2:], mode="bilinear")
+    return logits
+
+
 @paddle.no_grad()
-def parse_crops(model: paddle.nn.Layer, crops: List[np.ndarray], batch_size: int = 8) -> List[np.ndarray]:
-    """RGB uint8 crops (h x w x 3, all the same size) -> logits C x h x w each (numpy)."""
+def parse_crops(model: paddle.nn.Layer, crops: List[np.ndarray], batch_size: int = 8,
+                mirror_lut: Optional[np.ndarray] = None) -> List[np.ndarray]:
+    """RGB uint8 crops (h x w x 3, all the same size) -> logits C x h x w each (numpy).
+
+    With `mirror_lut` (flip test-time augmentation), the mirrored crop is parsed too and its
+    logits are flipped back with left/right channels swapped before averaging: channel c of the
+    mirrored view scores the mirror class of c in the original view.
+    """
     out = []
     for i in range(0, len(crops), batch_size):
         batch = paddle.to_tensor(np.stack([normalize(c) for c in crops[i:i + batch_size]]))
-        logits = model(batch)[0]
-        if logits.shape[2:] != batch.shape[2:]:
-            logits = F.interpolate(logits, batch.shape[2:], mode="bilinear")
+        logits = _forward(model, batch)
+        if mirror_lut is not None:
+            swap = paddle.to_tensor(mirror_lut[: logits.shape[1]].astype("int64"))
+            mirrored = paddle.flip(_forward(model, paddle.flip(batch, [3])), [3])
+            logits = (logits + paddle.index_select(mirrored, swap, axis=1)) / 2
         out.extend(logits.numpy())
     return out
 
@@ -38,7 +53,8 @@ def predict_frame_logits(model: paddle.nn.Layer, cfg: Dict[str, Any], image: np.
         return frame_background_logits(cfg["_schema"].num_classes, (w, h))
     size = tuple(cfg["eval"]["size"])
     pairs = [crop(image, box, size) for box in boxes]
-    logits = parse_crops(model, [p[0] for p in pairs])
+    lut = cfg["_schema"].mirror_lut() if cfg["eval"]["flip_tta"] else None
+    logits = parse_crops(model, [p[0] for p in pairs], mirror_lut=lut)
     return paste_logits(logits, [p[1] for p in pairs])
 
 

@@ -15,14 +15,13 @@ from typing import Any, Dict, Optional, Tuple
 import numpy as np
 import paddle
 import paddle.distributed as dist
-import paddle.nn.functional as F
 from tqdm import tqdm
 
 from facevid.config import public_view
-from facevid.errors import UserError
+from facevid.errors import ConfigError, UserError
 from facevid.files import write_json
 from stage2_seg.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint, save_weights
-from stage2_seg.components import build_model, build_seg_losses
+from stage2_seg.components import build_loss_terms, build_model, named_outputs
 from stage2_seg.data import IterationBatches, TrainSamples, open_split
 from stage2_seg.evaluate import evaluate
 
@@ -47,20 +46,19 @@ def build_optimizer(cfg: Dict[str, Any], model: paddle.nn.Layer
 
 
 class LossComputer:
-    """L = aux_coef * CE(aux logits) + sum_i coef_i * term_i(main logits)."""
+    """L = sum over the configured terms of coef * loss(model output named by the term)."""
 
     def __init__(self, cfg: Dict[str, Any]):
-        self.terms = build_seg_losses(cfg)
-        self.aux_coef = float(cfg["loss"]["aux_coef"])
-        self.ignore = cfg["data"]["ignore_index"]
+        self.terms = build_loss_terms(cfg)
 
     def __call__(self, outputs, labels: paddle.Tensor) -> Dict[str, paddle.Tensor]:
+        named = named_outputs(outputs)
         parts = {}
-        for coef, term in self.terms:
-            parts[type(term).__name__] = coef * term(outputs[0], labels)
-        if self.aux_coef and len(outputs) > 1:
-            parts["aux"] = self.aux_coef * F.cross_entropy(outputs[1], labels, axis=1,
-                                                           ignore_index=self.ignore)
+        for term in self.terms:
+            if term.output not in named:
+                raise ConfigError(f"loss term {term.name} reads output '{term.output}', but the "
+                                  f"model gives {sorted(named)}")
+            parts[term.name] = term.coef * term.loss(named[term.output], labels)
         parts["total"] = paddle.add_n(list(parts.values()))
         return parts
 

@@ -17,7 +17,7 @@ def test_tiny_config_loads_with_base_and_fills_num_classes_from_schema():
     cfg = load_config(TINY)
     assert cfg["model"]["num_classes"] == 18
     assert cfg["model"]["backbone"]["type"] == "HRNet"      # overridden by the tiny file
-    assert cfg["loss"]["aux_coef"] == 0.4                    # inherited from the base
+    assert cfg["loss"][2] == {"output": "aux", "type": "CrossEntropyLoss", "coef": 0.4}
 
 
 def test_opts_override_and_parse_yaml_values():
@@ -62,7 +62,7 @@ def test_ignore_index_must_not_be_a_class_and_losses_must_agree(write_yaml):
     bad = {**VALID, "data": {**VALID["data"], "ignore_index": 5}}
     with pytest.raises(ConfigError, match="ignore_index must be an int in \\[11, 255\\]"):
         load_config(write_yaml("c.yml", bad))
-    loss = {"seg_terms": [{"type": "CrossEntropyLoss", "ignore_index": 0}]}
+    loss = [{"output": "seg", "type": "CrossEntropyLoss", "ignore_index": 0}]
     with pytest.raises(ConfigError, match="ignore_index 0 but data.ignore_index is 255"):
         load_config(write_yaml("d.yml", {**VALID, "loss": loss}))
 
@@ -74,3 +74,10 @@ def test_unknown_schema_and_bad_values(write_yaml):
         load_config(TINY, ["train.crop_size=[0,3]"])
     with pytest.raises(ConfigError, match="face_classes"):
         load_config(write_yaml("p.yml", {**VALID, "schema": "portrait"}))
+
+
+def test_opts_reach_into_loss_terms():
+    cfg = load_config(TINY, ["loss.2.coef=0.1"])
+    assert cfg["loss"][2]["coef"] == 0.1 and cfg["loss"][0]["coef"] == 1.0
+    with pytest.raises(ConfigError, match="'loss.7' is not an item of a 3-item list"):
+        load_config(TINY, ["loss.7.coef=0.1"])

@@ -1,7 +1,7 @@
 import numpy as np
 
 from facevid.schema import load_schema
-from stage2_seg.data import mirror
+from stage2_seg.augment import mirror
 
 SCHEMA = load_schema("sfp18")
 

@@ -1,0 +1,5 @@
+"""Our models, registered in PaddleSeg's `manager.MODELS` on import."""
+from stage2_seg.models.eanet import EANet, EdgeHead
+from stage2_seg.models.refine import DenseRefine
+
+__all__ = ["DenseRefine", "EANet", "EdgeHead"]

@@ -1,0 +1,91 @@
+"""EANet (edge branch, add/cat fusion, refine head), its configs, and mirror-aware flip TTA."""
+import numpy as np
+import pytest
+
+import stage2_seg  # noqa: F401  (sets FLAGS_set_to_1d before paddle)
+import paddle
+
+from facevid.config import load_config
+from facevid.errors import ConfigError
+from stage2_seg.components import build_model
+from stage2_seg.evaluate import parse_crops
+from stage2_seg.train import LossComputer
+from tests.conftest import MICRO_OPTS, ROOT
+
+CONFIGS = ROOT / "configs"
+MICRO_EANET = MICRO_OPTS + ["model.edge_channels=4", "model.refine_growth=4"]
+
+
+def _tiny(fusion, *extra):
+    return load_config(CONFIGS / f"stage2_eanet_{fusion}_tiny.yml", MICRO_EANET + list(extra))
+
+
+@pytest.mark.parametrize("fusion", ["add", "cat"])
+def test_training_outputs_and_every_loss_term_backpropagates(fusion):
+    cfg = _tiny(fusion)
+    model = build_model(cfg)
+    assert model.fusion == fusion
+    x = paddle.randn([2, 3, 32, 32])
+    out = model(x)
+    assert set(out) == {"seg", "aux", "edge", "refined"}
+    assert out["seg"].shape == [2, 18, 32, 32] and out["edge"].shape == [2, 1, 32, 32]
+    labels = paddle.randint(0, 18, [2, 32, 32])
+    parts = LossComputer(cfg)(out, labels)
+    assert {"aux/CrossEntropyLoss", "seg/LovaszSoftmaxLoss", "edge/EdgeBCELoss",
+            "seg/EdgeAttentionCELoss", "refined/CrossEntropyLoss"} <= set(parts)
+    parts["total"].backward()
+    for name in ("edge_head", "fuse", "refine", "cls_head"):
+        grads = [p.grad for p in getattr(model, name).parameters()]
+        assert any(g is not None and float(g.abs().sum()) > 0 for g in grads), name
+    model.eval()
+    (logits,) = model(x)
+    assert logits.shape == [2, 18, 32, 32]
+
+
+def test_refine_head_starts_as_the_identity_and_is_switchable():
+    model = build_model(_tiny("cat"))
+    out = model(paddle.randn([1, 3, 32, 32]))
+    np.testing.assert_allclose(out["refined"].numpy(), out["seg"].numpy(), atol=1e-6)
+    plain = build_model(_tiny("cat", "model.refine_layers=0",
+                              "loss=[{output: seg, type: CrossEntropyLoss}]"))
+    assert plain.refine is None and "refined" not in plain(paddle.randn([1, 3, 32, 32]))
+
+
+def test_a_loss_on_a_missing_output_and_a_bad_fusion_are_config_errors():
+    cfg = _tiny("cat", "model.refine_layers=0")
+    model = build_model(cfg)
+    with pytest.raises(ConfigError, match="reads output 'refined'"):
+        LossComputer(cfg)(model(paddle.randn([1, 3, 32, 32])), paddle.zeros([1, 32, 32], "int64"))
+    with pytest.raises(ConfigError, match="fusion must be one of"):
+        build_model(_tiny("cat", "model.fusion=sum"))
+
+
+@pytest.mark.parametrize("fusion", ["add", "cat"])
+def test_full_recipe_configs_build_and_run_a_small_forward(fusion):
+    cfg = load_config(CONFIGS / f"stage2_eanet_{fusion}.yml")
+    assert cfg["train"]["crop_size"] == [448, 448] and cfg["eval"]["size"] == [480, 480]
+    model = build_model(cfg)
+    assert model.backbone.has_se and model.backbone.stage4_num_channels == [48, 96, 192, 384]
+    model.eval()
+    with paddle.no_grad():
+        (logits,) = model(paddle.randn([1, 3, 64, 64]))
+    assert logits.shape == [1, 18, 64, 64]
+
+
+def test_flip_tta_of_a_mirror_symmetric_input_gives_mirror_consistent_labels():
+    cfg = _tiny("cat")
+    model = build_model(cfg)
+    rng = np.random.default_rng(1)
+    for param in model.parameters():       # away from the near-zero init: a lopsided model
+        param.set_value(rng.normal(0, 0.2, param.shape).astype(np.float32))
+    model.eval()
+    half = rng.integers(0, 255, (32, 16, 3), dtype=np.uint8)
+    symmetric = np.concatenate([half, half[:, ::-1]], axis=1)
+    lut = cfg["_schema"].mirror_lut()
+    (logits,) = parse_crops(model, [symmetric], mirror_lut=lut)
+    labels = np.argmax(logits, axis=0).astype(np.uint8)
+    assert any(lut[c] != c for c in np.unique(labels))     # some left/right class is predicted
+    assert np.array_equal(lut[labels[:, ::-1]], labels)
+    (plain,) = parse_crops(model, [symmetric])
+    swapped = plain[lut[:18]][:, :, ::-1]
+    assert not np.allclose(swapped, plain)          # without TTA the model is not symmetric
