@@ -20,9 +20,10 @@ from tqdm import tqdm
 from facevid.config import public_view
 from facevid.errors import ConfigError, UserError
 from facevid.files import write_json
-from stage2_seg.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint, save_weights
+from facevid.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint, save_weights
 from stage2_seg.components import build_loss_terms, build_model, named_outputs
-from stage2_seg.data import IterationBatches, TrainSamples, open_split
+from facevid.batches import IterationBatches
+from stage2_seg.data import TrainSamples, open_split
 from stage2_seg.evaluate import evaluate
 
 

@@ -56,7 +56,7 @@ def main() -> None:
             raise UserError("give -c CONFIG and --weights W to evaluate a model, "
                             "or --pred DIR and --gt DIR to score label folders")
         cfg = load_config(args.config, args.opts)
-        from stage2_seg.checkpoint import load_weights   # paddle only once the config is valid
+        from facevid.checkpoint import load_weights   # paddle only once the config is valid
         from stage2_seg.components import build_model
         from stage2_seg.evaluate import evaluate
         model = build_model(cfg)

@@ -1,6 +1,8 @@
-"""Checkpoints written atomically: each is a folder `iter_NNNNNNN/` built under a temporary name
-and renamed when complete, so an interrupted save never looks like a checkpoint. `state.json`
-is written last inside it; resume takes the newest folder that has one."""
+"""Checkpoints written atomically, for both stages (the one facevid module that needs paddle).
+
+Each checkpoint is a folder `iter_NNNNNNN/` built under a temporary name and renamed when
+complete, so an interrupted save never looks like a checkpoint. `state.json` is written last
+inside it; resume takes the newest folder that has one."""
 import json
 import os
 import shutil
@@ -8,6 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Dict, Optional
 
+import facevid.paddle_env  # noqa: F401  (before paddle)
 import paddle
 
 from facevid.errors import UserError
