@@ -1,8 +1,11 @@
 """YAML configs: one `_base_` level at most, `--opts a.b=value` overrides, and clear errors.
 
-A stage-2 config has the sections below (DEFAULTS). Keys under `model` and the loss terms are
-constructor arguments of PaddleSeg components (`type:` names a registered class); those are
-checked by the constructor itself, everything else is checked here against DEFAULTS.
+`stage:` says which stage a config trains. A stage-2 config (`stage: seg`) has the sections of
+SEG_DEFAULTS; keys under `model` and the loss terms are constructor arguments of PaddleSeg
+components (`type:` names a registered class) and are checked by the constructor. A stage-1
+config (`stage: det`) has the sections of DET_DEFAULTS plus PaddleDetection's own sections
+(`architecture`, `CascadeRCNN`, `ResNet`, ...), which are collected under `cfg["ppdet"]` and
+checked by stage1_detect against ppdet's registry. Everything else is checked here.
 Data paths are relative to the current directory; a schema path is relative to the config file.
 """
 import copy
@@ -19,22 +22,26 @@ REQUIRED = object()
 FREE_SUBTREES = ("model", "loss")
 READER_FORMATS = ("challenge", "celebamask_hq", "lapa", "helen", "image_mask")
 
-DEFAULTS: Dict[str, Any] = {
+_DATA = {
+    "format": "challenge",
+    "train_root": REQUIRED,
+    "val_root": REQUIRED,
+    "image_dir": "images",   # image_mask format only
+    "label_dir": "masks",    # image_mask format only
+    "mask_values": "ids",    # image_mask: "ids" or "binary" (0/255 -> 0/1)
+    "ignore_index": 255,
+    "include_hair": False,   # whether hair counts as face when deriving boxes
+    "min_face_pixels": 16,   # smaller face blobs get no box (too small to parse)
+}
+
+SEG_DEFAULTS: Dict[str, Any] = {
     "stage": "seg",
     "schema": REQUIRED,
     "seed": 0,
     "data": {
-        "format": "challenge",
-        "train_root": REQUIRED,
-        "val_root": REQUIRED,
-        "image_dir": "images",   # image_mask format only
-        "label_dir": "masks",    # image_mask format only
-        "mask_values": "ids",    # image_mask: "ids" or "binary" (0/255 -> 0/1)
-        "ignore_index": 255,
+        **_DATA,
         "crop": "face",          # face: crops around mask-derived face boxes; frame: whole frames
         "face_margin": 0.4,      # box grown by this fraction of its size on each side
-        "include_hair": False,   # whether hair counts as face when deriving boxes
-        "min_face_pixels": 16,   # smaller face blobs are not cropped (too small to parse)
     },
     "model": REQUIRED,
     # Terms of the total loss: each applies loss `type` (a PaddleSeg loss name) with weight
@@ -72,6 +79,46 @@ DEFAULTS: Dict[str, Any] = {
     },
 }
 
+DET_DEFAULTS: Dict[str, Any] = {
+    "stage": "det",
+    "schema": REQUIRED,
+    "seed": 0,
+    "data": {
+        **_DATA,
+        "person_boxes": True,    # also train a person class (category 2) besides faces
+    },
+    "train": {
+        "iters": REQUIRED,
+        "batch_size": REQUIRED,
+        "image_size": REQUIRED,  # [long, short]: resize so neither side exceeds its bound
+        "optimizer": "sgd",      # sgd (momentum) or adam
+        "lr": 0.02,
+        "momentum": 0.9,
+        "weight_decay": 1.0e-4,
+        "lr_schedule": "poly",
+        "warmup_iters": 0,
+        "flip_prob": 0.5,        # horizontal flip only, as the recipe
+        "log_interval": 10,
+        "eval_interval": 1000,
+        "save_interval": 1000,
+        "keep_checkpoints": 2,
+    },
+    "infer": {
+        "score_threshold": 0.05,  # low: the detector must not miss (stage 2 copes with extras)
+        "merge_iou": 0.5,         # overlapping boxes of a class merge into their enclosing box
+        "margin": 0.4,            # crop = box grown by this fraction of its size on each side
+        "square": True,
+        "crop_class": "face",     # which detections become stage-2 crops: face or person
+        "fallback_whole_frame": True,
+        "max_missing": 5,         # video: reuse the last boxes for up to N frames without any
+    },
+    "eval": {
+        "iou": 0.5,               # a ground-truth box counts as found at this IoU
+        "max_frames": None,
+    },
+}
+SPECS = {"seg": SEG_DEFAULTS, "det": DET_DEFAULTS}
+
 
 def load_config(path: Path, opts: Sequence[str] = ()) -> Dict[str, Any]:
     """Load, merge with `_base_`, apply `a.b=value` overrides, fill defaults and validate."""
@@ -85,12 +132,25 @@ def load_config(path: Path, opts: Sequence[str] = ()) -> Dict[str, Any]:
             raise ConfigError(f"{base_path}: a base config may not have its own _base_ "
                               "(configs allow one _base_ level)")
         raw = _merge(base, raw)
+    stage = raw.get("stage", "seg")
+    if stage not in SPECS:
+        raise ConfigError(f"{path}: stage '{stage}' is unknown; use 'seg' (stage 2) or 'det' (stage 1)")
+    spec = SPECS[stage]
+    # Stage 1: sections that are not ours belong to PaddleDetection (checked by stage1_detect).
+    ppdet = {k: raw.pop(k) for k in list(raw) if k not in spec} if stage == "det" else None
     for opt in opts:
-        _apply_opt(raw, opt)
-    cfg = _fill_defaults(DEFAULTS, raw, prefix="", source=str(path))
+        if ppdet is not None and opt.split(".", 1)[0].split("=", 1)[0] not in spec:
+            _apply_opt(ppdet, opt, spec=None)
+        else:
+            _apply_opt(raw, opt, spec)
+    cfg = _fill_defaults(spec, raw, prefix="", source=str(path))
     cfg["_config_path"] = str(path)
     cfg["_schema"] = load_schema(cfg["schema"], relative_to=path.parent)
-    validate(cfg)
+    if stage == "det":
+        cfg["ppdet"] = ppdet
+        validate_det(cfg)
+    else:
+        validate(cfg)
     return cfg
 
 
@@ -115,7 +175,8 @@ def _is_free(dotted: str) -> bool:
     return any(dotted == t or dotted.startswith(t + ".") for t in FREE_SUBTREES)
 
 
-def _apply_opt(cfg: Dict, opt: str) -> None:
+def _apply_opt(cfg: Dict, opt: str, spec: Any) -> None:
+    """Set `a.b=value` in cfg; keys must exist in `spec` unless they are free (spec None)."""
     if "=" not in opt:
         raise ConfigError(f"--opts '{opt}': expected key.path=value")
     dotted, text = opt.split("=", 1)
@@ -124,11 +185,11 @@ def _apply_opt(cfg: Dict, opt: str) -> None:
         value = yaml.safe_load(text) if text != "" else None
     except yaml.YAMLError:
         value = text
-    spec: Any = DEFAULTS
+    free = spec is None
     node: Any = cfg
     for i, key in enumerate(keys):
         here = ".".join(keys[: i + 1])
-        if not _is_free(here) and not (isinstance(spec, dict) and key in spec):
+        if not free and not _is_free(here) and not (isinstance(spec, dict) and key in spec):
             raise ConfigError(f"--opts '{opt}': unknown key '{here}'{_known(spec)}")
         spec = _child(spec, key)
         if isinstance(node, list):      # e.g. loss.1.coef: an existing list item
@@ -189,25 +250,42 @@ def _pair(value: Any, name: str) -> List[int]:
     return list(value)
 
 
-def validate(cfg: Dict[str, Any]) -> None:
-    """Cross-key checks: inconsistent values raise, they are never silently corrected."""
-    schema = cfg["_schema"]
-    if cfg["stage"] != "seg":
-        raise ConfigError(f"stage '{cfg['stage']}' is not a stage-2 config (expected 'seg')")
-    data, model, train = cfg["data"], cfg["model"], cfg["train"]
+def _validate_data(cfg: Dict[str, Any]) -> None:
+    schema, data = cfg["_schema"], cfg["data"]
     if data["format"] not in READER_FORMATS:
         raise ConfigError(f"data.format '{data['format']}' is unknown; use one of {READER_FORMATS}")
-    if data["crop"] not in ("face", "frame"):
-        raise ConfigError(f"data.crop must be 'face' or 'frame', got {data['crop']!r}")
-    if data["crop"] == "face" and not schema.face_class_ids:
-        raise ConfigError(f"data.crop is 'face' but schema '{schema.name}' has no face_classes; "
-                          "use data.crop=frame")
     if data["mask_values"] not in ("ids", "binary"):
         raise ConfigError("data.mask_values must be 'ids' or 'binary'")
     ignore = data["ignore_index"]
     if not isinstance(ignore, int) or not schema.num_classes <= ignore <= 255:
         raise ConfigError(f"data.ignore_index must be an int in [{schema.num_classes}, 255] "
                           f"(schema '{schema.name}' has {schema.num_classes} classes), got {ignore!r}")
+
+
+def _validate_train(train: Dict[str, Any]) -> None:
+    for key in ("iters", "batch_size", "log_interval", "eval_interval", "save_interval",
+                "keep_checkpoints"):
+        if not isinstance(train[key], int) or train[key] <= 0:
+            raise ConfigError(f"train.{key} must be a positive int, got {train[key]!r}")
+    if train["lr_schedule"] not in ("poly", "constant"):
+        raise ConfigError("train.lr_schedule must be 'poly' or 'constant'")
+    if not 0 <= train["flip_prob"] <= 1:
+        raise ConfigError("train.flip_prob must be in [0, 1]")
+    if train["optimizer"] not in ("sgd", "adam"):
+        raise ConfigError(f"train.optimizer must be 'sgd' or 'adam', got {train['optimizer']!r}")
+
+
+def validate(cfg: Dict[str, Any]) -> None:
+    """Stage-2 cross-key checks: inconsistent values raise, they are never silently corrected."""
+    schema = cfg["_schema"]
+    _validate_data(cfg)
+    data, model, train = cfg["data"], cfg["model"], cfg["train"]
+    if data["crop"] not in ("face", "frame"):
+        raise ConfigError(f"data.crop must be 'face' or 'frame', got {data['crop']!r}")
+    if data["crop"] == "face" and not schema.face_class_ids:
+        raise ConfigError(f"data.crop is 'face' but schema '{schema.name}' has no face_classes; "
+                          "use data.crop=frame")
+    ignore = data["ignore_index"]
     if not isinstance(model, dict) or "type" not in model:
         raise ConfigError("'model' must be a mapping with a 'type' (a PaddleSeg model name)")
     model.setdefault("num_classes", schema.num_classes)
@@ -226,22 +304,38 @@ def validate(cfg: Dict[str, Any]) -> None:
                               "filled from data.ignore_index)")
     train["crop_size"] = _pair(train["crop_size"], "train.crop_size")
     cfg["eval"]["size"] = _pair(cfg["eval"]["size"], "eval.size")
-    for key in ("iters", "batch_size", "log_interval", "eval_interval", "save_interval",
-                "keep_checkpoints"):
-        if not isinstance(train[key], int) or train[key] <= 0:
-            raise ConfigError(f"train.{key} must be a positive int, got {train[key]!r}")
-    if train["optimizer"] not in ("sgd", "adam"):
-        raise ConfigError(f"train.optimizer must be 'sgd' or 'adam', got {train['optimizer']!r}")
-    if train["lr_schedule"] not in ("poly", "constant"):
-        raise ConfigError("train.lr_schedule must be 'poly' or 'constant'")
+    _validate_train(train)
     jitter = train["color_jitter"]
     if not (isinstance(jitter, list) and len(jitter) == 3 and all(0 <= j < 1 for j in jitter)):
         raise ConfigError("train.color_jitter must be [brightness, contrast, saturation], each in [0, 1)")
-    if not 0 <= train["partial_crop_prob"] <= 1 or not 0 <= train["flip_prob"] <= 1:
-        raise ConfigError("train.partial_crop_prob and train.flip_prob must be in [0, 1]")
+    if not 0 <= train["partial_crop_prob"] <= 1:
+        raise ConfigError("train.partial_crop_prob must be in [0, 1]")
     lo, hi = train["scale_jitter"]
     if not 0 < lo <= hi:
         raise ConfigError("train.scale_jitter must be [low, high] with 0 < low <= high")
+
+
+def validate_det(cfg: Dict[str, Any]) -> None:
+    """Stage-1 cross-key checks (ppdet's own sections are checked by stage1_detect)."""
+    schema = cfg["_schema"]
+    _validate_data(cfg)
+    if not schema.face_class_ids:
+        raise ConfigError(f"schema '{schema.name}' has no face_classes to derive face boxes from")
+    train, infer = cfg["train"], cfg["infer"]
+    train["image_size"] = _pair(train["image_size"], "train.image_size")
+    _validate_train(train)
+    categories = 2 if cfg["data"]["person_boxes"] else 1
+    num_classes = cfg["ppdet"].get("num_classes")
+    if num_classes != categories:
+        raise ConfigError(f"num_classes is {num_classes!r} but the detector is trained on "
+                          f"{categories} categor{'ies (face, person)' if categories == 2 else 'y (face)'}"
+                          "; set num_classes to match data.person_boxes")
+    if infer["crop_class"] not in ("face", "person"):
+        raise ConfigError("infer.crop_class must be 'face' or 'person'")
+    if infer["crop_class"] == "person" and not cfg["data"]["person_boxes"]:
+        raise ConfigError("infer.crop_class is 'person' but data.person_boxes is false")
+    if not 0 <= infer["score_threshold"] < 1:
+        raise ConfigError("infer.score_threshold must be in [0, 1)")
 
 
 def public_view(cfg: Dict[str, Any]) -> Dict[str, Any]:

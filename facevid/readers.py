@@ -60,6 +60,10 @@ class Reader:
         _check_same_size(ref, image, label)
         return image, label
 
+    def load_label(self, index: int) -> np.ndarray:
+        """The label map alone (no image decoding): for deriving boxes or statistics."""
+        return self._load_label(self.frames[index])
+
     def _load_label(self, ref: FrameRef) -> np.ndarray:
         return read_label(ref.label)
 

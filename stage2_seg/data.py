@@ -1,30 +1,16 @@
 """Stage-2 samples: face crops (boxes derived from the ground-truth masks, as the recipe trains
 stage 2) or whole frames, with the training augmentations and the network's normalisation."""
-from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
 from facevid.crops import crop, expand_box, face_boxes
-from facevid.readers import Reader, check_label_values, open_reader
+from facevid.readers import Reader, check_label_values
+from facevid.splits import face_ids, open_split
 from facevid.schema import ClassSchema
 from stage2_seg.augment import SIDES, color_jitter, mirror, partial_box, rotate
 
 Box = Tuple[int, int, int, int]
-
-
-def open_split(cfg: Dict[str, Any], split: str, root: Optional[Path] = None) -> Reader:
-    data = cfg["data"]
-    return open_reader(data["format"], Path(root or data[f"{split}_root"]), cfg["_schema"],
-                       data["image_dir"], data["label_dir"], data["mask_values"])
-
-
-def face_ids(cfg: Dict[str, Any]) -> List[int]:
-    schema: ClassSchema = cfg["_schema"]
-    ids = list(schema.face_class_ids)
-    if cfg["data"]["include_hair"] and "hair" in schema.class_names:
-        ids.append(schema.index("hair"))
-    return ids
 
 
 def crop_boxes(cfg: Dict[str, Any], label: np.ndarray) -> List[Box]:

@@ -13,7 +13,8 @@ from facevid.crops import crop, frame_background_logits, paste_logits
 from facevid.files import write_image
 from facevid.metrics import SegEvaluator, scores_from_confusion
 from facevid.readers import Reader, check_label_values
-from stage2_seg.data import crop_boxes, normalize, open_split
+from facevid.splits import open_split
+from stage2_seg.data import crop_boxes, normalize
 
 
 def _forward(model: paddle.nn.Layer, batch: paddle.Tensor) -> paddle.Tensor:

@@ -14,7 +14,8 @@ from stage2_seg.components import build_model
 from facevid.batches import IterationBatches
 from stage2_seg.data import TrainSamples
 from stage2_seg.evaluate import evaluate
-from stage2_seg.train import LossComputer, build_optimizer, seed_everything, train
+from facevid.loop import build_optimizer, seed_everything
+from stage2_seg.train import LossComputer, train
 from tests.conftest import MICRO_OPTS, TINY
 
 

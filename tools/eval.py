@@ -11,7 +11,6 @@ of the two decays). With a model, the first mode crops each face found in the gr
 (an oracle detector), so it measures stage 2 alone.
 """
 import argparse
-import json
 import sys
 
 from facevid.cli import run_main

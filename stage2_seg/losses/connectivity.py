@@ -71,7 +71,7 @@ def soft_connectivity_loss(logits: paddle.Tensor, labels: paddle.Tensor,
     probs = F.softmax(logits, axis=1)
     pred = paddle.argmax(logits, axis=1).numpy()
     lab = labels.numpy()
-    n, c = logits.shape[0], logits.shape[1]
+    n = logits.shape[0]
     image_losses = []
     for b in range(n):
         valid = lab[b] != ignore_index

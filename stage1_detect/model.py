@@ -1,0 +1,52 @@
+"""Build a PaddleDetection architecture from the ppdet sections of a stage-1 config."""
+import copy
+from typing import Any, Dict
+
+import paddle
+from ppdet.core import workspace
+
+import ppdet.modeling  # noqa: F401  (registers ppdet's architectures and modules)
+from facevid.errors import ConfigError
+
+# Top-level ppdet keys that are settings rather than module sections.
+PPDET_GLOBALS = {"architecture", "num_classes", "norm_type", "pretrain_weights"}
+
+
+def _reset_registry(registered) -> None:
+    """Forget what an earlier build in this process merged, so one config's keys (say,
+    dcn_v2_stages) never leak into the next model: every module back to its defaults."""
+    for key in list(registered):
+        value = registered[key]
+        if hasattr(value, "schema"):
+            value.clear()
+        elif key in PPDET_GLOBALS:
+            del registered[key]
+
+
+def build_detector(cfg: Dict[str, Any]) -> paddle.nn.Layer:
+    """Create the configured architecture. ppdet keeps its settings in a process-wide registry;
+    our sections are merged into it just before creating the model."""
+    sections = copy.deepcopy(cfg["ppdet"])
+    registered = workspace.global_config
+    for key, value in sections.items():
+        if key not in PPDET_GLOBALS and key not in registered:
+            raise ConfigError(f"'{key}' is neither one of our config sections nor a "
+                              "PaddleDetection module")
+        if isinstance(value, dict) and key in registered:
+            known = set(registered[key].schema) if hasattr(registered[key], "schema") else None
+            unknown = sorted(set(value) - known) if known is not None else []
+            if unknown:
+                raise ConfigError(f"{key}: unknown argument(s) {unknown}; known: {sorted(known)}")
+    if "architecture" not in sections:
+        raise ConfigError("a stage-1 config needs 'architecture' (e.g. CascadeRCNN)")
+    pretrained = sections.pop("pretrain_weights", None)
+    _reset_registry(registered)
+    workspace.merge_config(sections)
+    try:
+        model = workspace.create(sections["architecture"])
+    except (TypeError, ValueError, AssertionError) as exc:
+        raise ConfigError(f"PaddleDetection could not build {sections['architecture']}: {exc}") from None
+    if pretrained:
+        from ppdet.utils.checkpoint import load_pretrain_weight
+        load_pretrain_weight(model, pretrained)
+    return model
