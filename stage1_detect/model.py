@@ -1,12 +1,17 @@
 """Build a PaddleDetection architecture from the ppdet sections of a stage-1 config."""
+import contextlib
 import copy
+import io
 from typing import Any, Dict
 
 import paddle
-from ppdet.core import workspace
 
-import ppdet.modeling  # noqa: F401  (registers ppdet's architectures and modules)
 from facevid.errors import ConfigError
+
+# ppdet prints an install hint for numba (used by its video tracker, not by us) on import.
+with contextlib.redirect_stdout(io.StringIO()):
+    import ppdet.modeling  # noqa: F401  (registers ppdet's architectures and modules)
+    from ppdet.core import workspace
 
 # Top-level ppdet keys that are settings rather than module sections.
 PPDET_GLOBALS = {"architecture", "num_classes", "norm_type", "pretrain_weights"}

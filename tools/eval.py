@@ -4,11 +4,14 @@ Examples:
   python tools/eval.py -c configs/stage2_ocrnet_tiny.yml --weights runs/tiny/best_model.pdparams \\
       --out metrics.json [--save-pred DIR]
   python tools/eval.py --pred DIR --gt DIR --schema sfp18 --out metrics.json
+  python tools/eval.py -c configs/stage1_cascade_rcnn_r18_tiny.yml --weights W --out det.json
 
 The JSON holds miou, mean_f1 (foreground classes), per_class_iou, per_class_f1 from one
 confusion matrix, and the DAVIS video measures J, F, JF, J_decay, F_decay and decay (the mean
 of the two decays). With a model, the first mode crops each face found in the ground-truth mask
-(an oracle detector), so it measures stage 2 alone.
+(an oracle detector), so it measures stage 2 alone. With a stage-1 config it reports COCO AP,
+recall of the mask-derived boxes at the operating point, the fraction of ground-truth face
+pixels inside the crops and the detection time per frame.
 """
 import argparse
 import sys
@@ -22,12 +25,33 @@ from facevid.score_folders import score_folders
 
 
 def summary(metrics: dict) -> str:
-    keys = ("miou", "mean_f1", "J", "F", "JF", "decay")
+    keys = ("miou", "mean_f1", "J", "F", "JF", "decay", "recall_face", "recall_person",
+            "face_pixels_in_crops", "AP", "AP50", "seconds_per_frame")
     text = "  ".join(f"{k} {metrics[k]:.4f}" for k in keys if metrics.get(k) is not None)
     base = metrics.get("baseline_most_frequent")
     if base:
         text += f"\nbaseline (always '{base['class']}'): miou {base['miou']:.4f}"
     return text
+
+
+def _evaluate_detector(args) -> dict:
+    if args.save_pred:
+        raise UserError("--save-pred is for stage-2 configs")
+    from stage1_detect.detector import Detector   # paddle only once the config is valid
+    from stage1_detect.evaluate import evaluate_detector
+    return evaluate_detector(Detector.from_files(args.config, args.weights, args.opts))
+
+
+def _evaluate_parser(cfg: dict, args) -> dict:
+    from facevid.checkpoint import load_weights   # paddle only once the config is valid
+    from stage2_seg.components import build_model
+    from stage2_seg.evaluate import evaluate
+    model = build_model(cfg)
+    load_weights(args.weights, model)
+    if args.save_pred:
+        with atomic_dir(args.save_pred, overwrite=True) as tmp:
+            return evaluate(model, cfg, save_pred=tmp)
+    return evaluate(model, cfg)
 
 
 def main() -> None:
@@ -55,16 +79,10 @@ def main() -> None:
             raise UserError("give -c CONFIG and --weights W to evaluate a model, "
                             "or --pred DIR and --gt DIR to score label folders")
         cfg = load_config(args.config, args.opts)
-        from facevid.checkpoint import load_weights   # paddle only once the config is valid
-        from stage2_seg.components import build_model
-        from stage2_seg.evaluate import evaluate
-        model = build_model(cfg)
-        load_weights(args.weights, model)
-        if args.save_pred:
-            with atomic_dir(args.save_pred, overwrite=True) as tmp:
-                metrics = evaluate(model, cfg, save_pred=tmp)
+        if cfg["stage"] == "det":
+            metrics = _evaluate_detector(args)
         else:
-            metrics = evaluate(model, cfg)
+            metrics = _evaluate_parser(cfg, args)
         metrics.update({"config": args.config, "weights": args.weights})
     write_json(args.out, metrics)
     print(summary(metrics))

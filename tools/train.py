@@ -1,6 +1,8 @@
-"""Train a model from a YAML config; the config says which stage.
+"""Train a model from a YAML config; its `stage:` says which (det: stage 1, seg: stage 2).
 
 Examples:
+  python tools/train.py -c configs/stage2_eanet_cat_tiny.yml --out runs/eanet
+  python tools/train.py -c configs/stage1_cascade_rcnn_r18_tiny.yml --out runs/det
   python tools/train.py -c configs/stage2_ocrnet_tiny.yml --out runs/tiny
   python tools/train.py -c configs/stage2_ocrnet_tiny.yml --out runs/tiny --resume
   python -m paddle.distributed.launch --nproc_per_node 2 tools/train.py -c CONFIG --out DIR
@@ -24,10 +26,15 @@ def main() -> None:
                         help="config overrides, e.g. train.iters=100 data.train_root=DIR")
     args = parser.parse_args()
     cfg = load_config(args.config, args.opts)
-    from stage2_seg.train import train   # paddle is imported only once the config is valid
+    # paddle is imported only once the config is valid
+    if cfg["stage"] == "det":
+        from stage1_detect.train import train
+    else:
+        from stage2_seg.train import train
     metrics = train(cfg, args.out, resume=args.resume)
+    key = "recall_face" if cfg["stage"] == "det" else "miou"
     if metrics:
-        print(f"done: last val mIoU {metrics['miou']:.4f}; best weights in {args.out}/best_model.pdparams")
+        print(f"done: last val {key} {metrics[key]:.4f}; best weights in {args.out}/best_model.pdparams")
 
 
 if __name__ == "__main__":

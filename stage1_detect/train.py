@@ -1,0 +1,45 @@
+"""Stage-1 training: Cascade-RCNN (PaddleDetection) on mask-derived boxes, in the shared loop
+(facevid.loop). The best weights are those with the highest face recall at the operating point,
+AP breaking ties only by coming first: a detector that must not miss is chosen on misses."""
+from pathlib import Path
+from typing import Any, Dict
+
+import paddle
+
+from facevid.batches import IterationBatches
+from facevid.loop import Task, build_optimizer, fit, seed_everything
+from facevid.splits import open_split
+from stage1_detect.data import DetSamples, collate
+from stage1_detect.detector import Detector
+from stage1_detect.evaluate import evaluate_detector
+from stage1_detect.model import build_detector
+
+
+def train(cfg: Dict[str, Any], out_dir: Path, resume: bool = False,
+          show_progress: bool = True) -> Dict[str, Any]:
+    """Train the detector of `cfg` into `out_dir`; returns the last evaluation's metrics."""
+    with paddle.utils.unique_name.guard():     # same parameter names when resuming
+        samples = DetSamples(cfg, "train")
+        val_reader = open_split(cfg, "val")
+        seed_everything(cfg["seed"])
+        model = build_detector(cfg)
+        optimizer, schedule = build_optimizer(cfg, model)
+        tc = cfg["train"]
+
+        def batches(start: int, rank: int, world: int):
+            sampler = IterationBatches(len(samples), tc["batch_size"], cfg["seed"], start,
+                                       tc["iters"], rank, world)
+            return (collate([samples[key] for key in batch]) for batch in sampler)
+
+        def loss(net, batch) -> Dict[str, paddle.Tensor]:
+            parts = dict(net(batch))
+            parts["total"] = parts.pop("loss")
+            return parts
+
+        task = Task(
+            model=model, optimizer=optimizer, schedule=schedule, batches=batches, loss=loss,
+            evaluate=lambda: evaluate_detector(Detector(model, cfg), val_reader,
+                                               cfg["eval"]["max_frames"], show_progress),
+            best_key="recall_face",
+            report_keys=("recall_face", "recall_person", "face_pixels_in_crops", "AP", "AP50"))
+        return fit(cfg, Path(out_dir), task, resume=resume, show_progress=show_progress)
