@@ -15,7 +15,7 @@ def _run(*args):
 
 
 def test_help_works_for_every_tool():
-    for tool in ("make_synthetic.py", "train.py", "eval.py"):
+    for tool in ("make_synthetic.py", "make_det_dataset.py", "train.py", "eval.py"):
         result = _run(ROOT / "tools" / tool, "--help")
         assert result.returncode == 0 and "usage" in result.stdout
 
@@ -76,3 +76,13 @@ def test_training_runs_under_paddle_distributed_launch(synth_root, tmp_path):
     assert result.returncode == 0, (result.stdout + result.stderr)[-2000:]
     state = json.loads((tmp_path / "run" / "iter_0000002" / "state.json").read_text())
     assert state["world_size"] == 2 and state["iteration"] == 2
+
+
+def test_make_det_dataset_writes_coco_json(synth_root, tmp_path):
+    out = tmp_path / "boxes.json"
+    result = _run("tools/make_det_dataset.py", "--root", synth_root, "--out", out)
+    assert result.returncode == 0, result.stderr
+    coco = json.loads(out.read_text())
+    assert len(coco["images"]) == 8 and {a["category_id"] for a in coco["annotations"]} == {1, 2}
+    missing = _run("tools/make_det_dataset.py", "--root", tmp_path / "none", "--out", out)
+    assert missing.returncode == 2 and "folder not found" in missing.stderr

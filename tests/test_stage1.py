@@ -1,0 +1,96 @@
+"""Stage 1 through PaddleDetection: tiny Cascade-RCNN, its samples, training loop and API."""
+import numpy as np
+import pytest
+
+import stage1_detect  # noqa: F401  (sets FLAGS_set_to_1d before paddle)
+import paddle
+
+from facevid.config import load_config
+from facevid.errors import ConfigError
+from stage1_detect.data import DetSamples, collate
+from stage1_detect.detector import Detector, VideoDetector
+from stage1_detect.evaluate import evaluate_detector
+from stage1_detect.model import build_detector
+from stage1_detect.train import train
+from tests.conftest import ROOT
+
+TINY_DET = ROOT / "configs" / "stage1_cascade_rcnn_r18_tiny.yml"
+MICRO_DET = ["train.image_size=[128,96]", "FPN.out_channel=16", "CascadeTwoFCHead.out_channel=32",
+             "BBoxAssigner.batch_size_per_im=32", "RPNHead.rpn_target_assign.batch_size_per_im=64"]
+
+
+def _cfg(root, *extra):
+    return load_config(TINY_DET, MICRO_DET + [f"data.train_root={root}", f"data.val_root={root}",
+                                              *extra])
+
+
+def test_samples_flip_boxes_with_the_image_and_batches_pad_to_32(synth_root):
+    plain = DetSamples(_cfg(synth_root, "train.flip_prob=0"))[(0, 1)]
+    flipped = DetSamples(_cfg(synth_root, "train.flip_prob=1"))[(0, 1)]
+    w = plain["image"].shape[2]
+    assert plain["image"].shape == (3, 96, 128) and len(plain["gt_bbox"]) > 0
+    np.testing.assert_allclose(flipped["gt_bbox"][:, [2, 0]], w - plain["gt_bbox"][:, [0, 2]], atol=1e-4)
+    np.testing.assert_allclose(flipped["image"], plain["image"][:, :, ::-1])
+    batch = collate([plain, flipped])
+    assert batch["image"].shape == [2, 3, 96, 128] and len(batch["gt_bbox"]) == 2
+
+
+def test_a_few_steps_lower_the_detector_loss_on_a_fixed_batch(synth_root):
+    cfg = _cfg(synth_root)
+    paddle.seed(0)
+    with paddle.utils.unique_name.guard():
+        model = build_detector(cfg)
+    samples = DetSamples(cfg)
+    batch = collate([samples[(0, 0)], samples[(1, 0)]])
+    optimizer = paddle.optimizer.Adam(1e-3, parameters=model.parameters())
+    model.train()
+    losses = []
+    for _ in range(12):
+        paddle.seed(1)             # the same anchor and RoI sampling every step
+        loss = model(batch)["loss"]
+        losses.append(float(loss))
+        loss.backward()
+        optimizer.step()
+        optimizer.clear_grad()
+    assert losses[-1] < 0.7 * losses[0], losses
+
+
+def test_training_loop_checkpoints_and_the_api_returns_detections(synth_root, tmp_path):
+    cfg = _cfg(synth_root, "train.iters=2", "train.eval_interval=2", "train.save_interval=2",
+               "infer.score_threshold=0.0")
+    metrics = train(cfg, tmp_path / "run", show_progress=False)
+    for key in ("AP", "AP50", "recall_face", "recall_person", "face_pixels_in_crops",
+                "seconds_per_frame", "fallback_frames"):
+        assert key in metrics
+    assert (tmp_path / "run" / "iter_0000002" / "state.json").is_file()
+    detector = Detector.from_files(TINY_DET, tmp_path / "run" / "iter_0000002" / "model.pdparams",
+                                   MICRO_DET + [f"data.train_root={synth_root}",
+                                                f"data.val_root={synth_root}"])
+    frame = np.zeros((96, 128, 3), np.uint8)
+    dets = detector(frame)
+    assert dets.boxes.shape[1] == 4 and (dets.boxes[:, 2:] <= [128, 96]).all()
+    assert set(dets.class_ids.tolist()) <= {1, 2}
+    crops = detector.crop_boxes(dets, (128, 96))
+    assert crops and all(0 <= x0 < x1 <= 128 and 0 <= y0 < y1 <= 96 for x0, y0, x1, y1 in crops)
+    video = VideoDetector(detector)
+    assert len(video(frame)) >= 0
+    again = evaluate_detector(detector, max_frames=2, show_progress=False)
+    assert again["frames"] == 2
+
+
+def test_detector_config_errors_are_clear(synth_root):
+    with pytest.raises(ConfigError, match="num_classes is 2 but the detector is trained on 1"):
+        _cfg(synth_root, "data.person_boxes=false")
+    with pytest.raises(ConfigError, match=r"ResNet: unknown argument\(s\) \['depht'\]"):
+        build_detector(_cfg(synth_root, "ResNet.depht=18"))
+    with pytest.raises(ConfigError, match="neither one of our config sections"):
+        build_detector(_cfg(synth_root, "Resnet.depth=18"))
+
+
+def test_recipe_configs_build_including_deformable_convolutions():
+    for name, dcn in (("stage1_cascade_rcnn_r50_fpn.yml", [-1]),
+                      ("stage1_cascade_rcnn_dcn_r50_fpn.yml", [1, 2, 3])):
+        cfg = load_config(ROOT / "configs" / name)
+        with paddle.utils.unique_name.guard():
+            model = build_detector(cfg)
+        assert model.backbone.dcn_v2_stages == dcn and cfg["train"]["image_size"] == [1333, 800]
