@@ -70,12 +70,16 @@ def crop(image: np.ndarray, box: Tuple[int, int, int, int], out_size: Tuple[int,
 
 
 def paste_logits(crop_logits: Sequence[np.ndarray], infos: Sequence[CropInfo],
-                 background_id: int = 0) -> np.ndarray:
+                 background_id: int = 0, mode: str = "bilinear") -> np.ndarray:
     """Merge crop logits (each C x h x w) into full-frame logits C x H x W.
 
-    Each crop is resized bilinearly back to its box; overlapping crops are averaged; pixels no
-    crop covers get a confident background.
+    mode "bilinear": each crop's logits are resized bilinearly back to its box. mode "nearest"
+    (PaddleSeg's deploy path, kept to measure the difference): the argmax is taken at crop
+    resolution and the one-hot labels are resized with nearest neighbour. Overlapping crops are
+    averaged; pixels no crop covers get a confident background.
     """
+    if mode not in ("bilinear", "nearest"):
+        raise ValueError(f"mode must be 'bilinear' or 'nearest', got {mode!r}")
     if not infos:
         raise ValueError("paste_logits needs at least one crop (use frame_background_logits)")
     num_classes = crop_logits[0].shape[0]
@@ -84,7 +88,13 @@ def paste_logits(crop_logits: Sequence[np.ndarray], infos: Sequence[CropInfo],
     count = np.zeros((h, w, 1), np.float32)
     for logits, info in zip(crop_logits, infos):
         x0, y0, x1, y1 = info.box
-        total[y0:y1, x0:x1] += resize_chw(logits, (x1 - x0, y1 - y0)).transpose(1, 2, 0)
+        if mode == "bilinear":
+            resized = resize_chw(logits, (x1 - x0, y1 - y0)).transpose(1, 2, 0)
+        else:
+            hard = cv2.resize(np.argmax(logits, axis=0).astype(np.uint8), (x1 - x0, y1 - y0),
+                              interpolation=cv2.INTER_NEAREST)
+            resized = np.eye(num_classes, dtype=np.float32)[hard] * UNCOVERED_BACKGROUND_LOGIT
+        total[y0:y1, x0:x1] += resized
         count[y0:y1, x0:x1] += 1
     merged = np.where(count > 0, total / np.maximum(count, 1), background_hwc(num_classes, background_id))
     return np.ascontiguousarray(merged.transpose(2, 0, 1))

@@ -51,3 +51,14 @@ def test_overlapping_crops_are_averaged_in_logit_space():
     assert merged[0, 0, 1] == pytest.approx(2.0)
     assert merged[0, 0, 4] == pytest.approx(3.0)       # overlap: mean of 2 and 4
     assert merged[0, 0, 8] == pytest.approx(4.0)
+
+
+def test_nearest_mode_pastes_the_crop_argmax_as_hard_blocks():
+    logits = np.zeros((2, 2, 2), np.float32)
+    logits[1, 0, 0] = 1.0                                   # top-left crop pixel is class 1
+    _, info = crop(np.zeros((8, 8), np.uint8), (0, 0, 4, 4), (2, 2))
+    merged = paste_logits([logits], [info], mode="nearest")
+    labels = np.argmax(merged, axis=0)
+    assert (labels[0:2, 0:2] == 1).all() and labels[2:, :].max() == 0 and labels[:, 2:].max() == 0
+    with pytest.raises(ValueError, match="mode must be"):
+        paste_logits([logits], [info], mode="cubic")

@@ -8,7 +8,7 @@ import paddle
 from facevid.config import load_config
 from facevid.errors import ConfigError
 from stage2_seg.components import build_model
-from stage2_seg.evaluate import parse_crops
+from stage2_seg.parser import Parser, dygraph_forward
 from stage2_seg.train import LossComputer
 from tests.conftest import MICRO_OPTS, ROOT
 
@@ -77,15 +77,20 @@ def test_flip_tta_of_a_mirror_symmetric_input_gives_mirror_consistent_labels():
     model = build_model(cfg)
     rng = np.random.default_rng(1)
     for param in model.parameters():       # away from the near-zero init: a lopsided model
-        param.set_value(rng.normal(0, 0.2, param.shape).astype(np.float32))
+        if not param.stop_gradient:        # (BN running statistics are parameters too)
+            param.set_value(rng.normal(0, 0.2, param.shape).astype(np.float32))
     model.eval()
     half = rng.integers(0, 255, (32, 16, 3), dtype=np.uint8)
     symmetric = np.concatenate([half, half[:, ::-1]], axis=1)
     lut = cfg["_schema"].mirror_lut()
-    (logits,) = parse_crops(model, [symmetric], mirror_lut=lut)
+    tta = Parser(load_config(CONFIGS / "stage2_eanet_cat_tiny.yml", MICRO_EANET + ["eval.flip_tta=true"]),
+                 dygraph_forward(model))
+    (logits,) = tta.parse_crops([symmetric])
     labels = np.argmax(logits, axis=0).astype(np.uint8)
     assert any(lut[c] != c for c in np.unique(labels))     # some left/right class is predicted
     assert np.array_equal(lut[labels[:, ::-1]], labels)
-    (plain,) = parse_crops(model, [symmetric])
+    plain_parser = Parser(load_config(CONFIGS / "stage2_eanet_cat_tiny.yml",
+                                      MICRO_EANET + ["eval.flip_tta=false"]), dygraph_forward(model))
+    (plain,) = plain_parser.parse_crops([symmetric])
     swapped = plain[lut[:18]][:, :, ::-1]
     assert not np.allclose(swapped, plain)          # without TTA the model is not symmetric
