@@ -106,6 +106,7 @@ DET_DEFAULTS: Dict[str, Any] = {
     "infer": {
         "score_threshold": 0.05,  # low: the detector must not miss (stage 2 copes with extras)
         "merge_iou": 0.5,         # overlapping boxes of a class merge into their enclosing box
+        "max_detections": 20,     # per frame after merging, best scores first (bounds stage-2 cost)
         "margin": 0.4,            # crop = box grown by this fraction of its size on each side
         "square": True,
         "crop_class": "face",     # which detections become stage-2 crops: face or person
@@ -117,7 +118,21 @@ DET_DEFAULTS: Dict[str, Any] = {
         "max_frames": None,
     },
 }
-SPECS = {"seg": SEG_DEFAULTS, "det": DET_DEFAULTS}
+PIPELINE_DEFAULTS: Dict[str, Any] = {
+    "stage": "pipeline",
+    # A stage-1 config and weights, or null: every frame is then one crop (portrait video,
+    # footage that is already cropped to a face).
+    "detector": None,
+    # One or more stage-2 models ({config, weights, export_dir}); several are ensembled. An
+    # export_dir (tools/export.py) is run through Paddle Inference when it holds a model.
+    "parsers": REQUIRED,
+    "ensemble": "hard",          # hard: per-pixel vote (ties: most confident); soft: mean probs
+    "resize": "bilinear",        # bilinear: soft logits resized, then argmax; nearest: the reverse
+    "grabcut": {"enabled": True, "band": 6, "confident": 0.9, "iterations": 2},
+    "overlay": {"alpha": 0.5, "fps": 10.0},   # fps is used for image folders only
+    "threads": 2,                # CPU threads of Paddle Inference
+}
+SPECS = {"seg": SEG_DEFAULTS, "det": DET_DEFAULTS, "pipeline": PIPELINE_DEFAULTS}
 
 
 def load_config(path: Path, opts: Sequence[str] = ()) -> Dict[str, Any]:
@@ -134,7 +149,8 @@ def load_config(path: Path, opts: Sequence[str] = ()) -> Dict[str, Any]:
         raw = _merge(base, raw)
     stage = raw.get("stage", "seg")
     if stage not in SPECS:
-        raise ConfigError(f"{path}: stage '{stage}' is unknown; use 'seg' (stage 2) or 'det' (stage 1)")
+        raise ConfigError(f"{path}: stage '{stage}' is unknown; use 'seg' (stage 2), 'det' "
+                          "(stage 1) or 'pipeline'")
     spec = SPECS[stage]
     # Stage 1: sections that are not ours belong to PaddleDetection (checked by stage1_detect).
     ppdet = {k: raw.pop(k) for k in list(raw) if k not in spec} if stage == "det" else None
@@ -145,6 +161,9 @@ def load_config(path: Path, opts: Sequence[str] = ()) -> Dict[str, Any]:
             _apply_opt(raw, opt, spec)
     cfg = _fill_defaults(spec, raw, prefix="", source=str(path))
     cfg["_config_path"] = str(path)
+    if stage == "pipeline":
+        validate_pipeline(cfg)
+        return cfg
     cfg["_schema"] = load_schema(cfg["schema"], relative_to=path.parent)
     if stage == "det":
         cfg["ppdet"] = ppdet
@@ -336,6 +355,26 @@ def validate_det(cfg: Dict[str, Any]) -> None:
         raise ConfigError("infer.crop_class is 'person' but data.person_boxes is false")
     if not 0 <= infer["score_threshold"] < 1:
         raise ConfigError("infer.score_threshold must be in [0, 1)")
+
+
+def validate_pipeline(cfg: Dict[str, Any]) -> None:
+    """Checks of the pipeline file itself; the model configs are loaded by the pipeline."""
+    det = cfg["detector"]
+    if det is not None and (not isinstance(det, dict) or set(det) != {"config", "weights"}):
+        raise ConfigError("'detector' must be null or {config: stage-1 YAML, weights: .pdparams}")
+    parsers = cfg["parsers"]
+    if not isinstance(parsers, list) or not parsers:
+        raise ConfigError("'parsers' must list one or more {config, weights, export_dir} entries")
+    for i, entry in enumerate(parsers):
+        if not isinstance(entry, dict) or "config" not in entry or not set(entry) <= {
+                "config", "weights", "export_dir"}:
+            raise ConfigError(f"parsers[{i}] must be {{config, weights, export_dir}}, got {entry!r}")
+        if not entry.get("weights") and not entry.get("export_dir"):
+            raise ConfigError(f"parsers[{i}] needs weights or an export_dir")
+    if cfg["ensemble"] not in ("hard", "soft"):
+        raise ConfigError("ensemble must be 'hard' or 'soft'")
+    if cfg["resize"] not in ("bilinear", "nearest"):
+        raise ConfigError("resize must be 'bilinear' or 'nearest'")
 
 
 def public_view(cfg: Dict[str, Any]) -> Dict[str, Any]:

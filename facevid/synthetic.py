@@ -20,6 +20,7 @@ import numpy as np
 from facevid.errors import UserError
 from facevid.files import atomic_dir, write_image, write_json
 from facevid.schema import ClassSchema, load_schema
+from facevid.video import VideoWriter
 from facevid.synthetic_person import (SKIN_TONES, PersonLook, PersonPose, draw_person,
                                       random_colours, random_look)
 
@@ -130,9 +131,10 @@ def render_clip(rng: np.random.Generator, schema: ClassSchema, size: Tuple[int, 
 
 
 def generate(out: Path, clips: int, seed: int, frames: int = 8, size: Tuple[int, int] = (384, 288),
-             task: str = "face", overwrite: bool = False,
+             task: str = "face", overwrite: bool = False, video: bool = False, fps: float = 10.0,
              progress: Optional[Callable[[int], None]] = None) -> Path:
-    """Write `clips` clips to `out` atomically (all or nothing); returns `out`."""
+    """Write `clips` clips to `out` atomically (all or nothing); returns `out`. With `video`,
+    each clip's frames are also written as `<clip>/clip.mp4` (input for tools/infer.py)."""
     if task not in TASKS:
         raise UserError(f"task must be one of {TASKS}, got {task!r}")
     if clips <= 0 or frames <= 0 or min(size) < 32:
@@ -144,11 +146,16 @@ def generate(out: Path, clips: int, seed: int, frames: int = 8, size: Tuple[int,
             clip_dir = tmp / f"clip_{c:04d}"
             (clip_dir / "images").mkdir(parents=True)
             (clip_dir / "labels").mkdir()
+            writer = VideoWriter(clip_dir / "clip.mp4", fps, size) if video else None
             for t, (image, label) in enumerate(render_clip(rng, schema, size, frames)):
                 if task == "portrait":
                     label = (label > 0).astype(np.uint8)
                 write_image(clip_dir / "images" / f"{t:05d}.jpg", image)
                 write_image(clip_dir / "labels" / f"{t:05d}.png", label)
+                if writer:
+                    writer.write(image)
+            if writer:
+                writer.close()
             if progress:
                 progress(c + 1)
         write_json(tmp / "meta.json", {

@@ -44,10 +44,12 @@ class Detector:
         return Detections(boxes, rows[:, 1].astype(np.float32), rows[:, 0].astype(np.int64) + 1)
 
     def __call__(self, frame: np.ndarray) -> Detections:
-        """Detections at the operating point: score >= infer.score_threshold, duplicates merged."""
+        """Detections at the operating point: score >= infer.score_threshold, duplicates merged,
+        at most infer.max_detections of them (best first)."""
         infer = self.cfg["infer"]
         dets = self.raw(frame)
-        return merge_duplicates(dets.select(dets.scores >= infer["score_threshold"]), infer["merge_iou"])
+        dets = merge_duplicates(dets.select(dets.scores >= infer["score_threshold"]), infer["merge_iou"])
+        return dets.select(np.argsort(-dets.scores, kind="stable")[: infer["max_detections"]])
 
     def crop_boxes(self, dets: Detections, frame_size) -> List[IntBox]:
         infer = self.cfg["infer"]

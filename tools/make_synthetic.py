@@ -22,11 +22,13 @@ def main() -> None:
                         help="frame size in pixels (default 384 288)")
     parser.add_argument("--task", choices=TASKS, default="face",
                         help="face: sfp18 face-parsing ids; portrait: person=1 vs background=0")
+    parser.add_argument("--video", action="store_true",
+                        help="also write each clip as <clip>/clip.mp4 (input for tools/infer.py)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     args = parser.parse_args()
     with tqdm(total=args.clips, desc="clips", unit="clip") as bar:
         out = generate(args.out, clips=args.clips, seed=args.seed, frames=args.frames,
-                       size=tuple(args.size), task=args.task, overwrite=args.overwrite,
+                       size=tuple(args.size), task=args.task, overwrite=args.overwrite, video=args.video,
                        progress=lambda done: bar.update(1))
     print(f"wrote {args.clips} clips x {args.frames} frames to {out}")
 

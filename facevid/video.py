@@ -1,0 +1,108 @@
+"""Frame sources (a video, an image, a folder of images) with clear errors, and the overlay
+drawing for outputs (label colours over the frame, detection boxes, a colour legend)."""
+from pathlib import Path
+from typing import Iterator, List, Optional, Tuple
+
+import cv2
+import numpy as np
+
+from facevid.errors import DataError
+from facevid.files import read_image
+from facevid.readers import IMAGE_SUFFIXES
+from facevid.schema import ClassSchema
+
+
+class FrameSource:
+    """Iterates (name, RGB frame) from a video file, one image, or a folder of images."""
+
+    def __init__(self, video: Optional[Path] = None, image: Optional[Path] = None,
+                 folder: Optional[Path] = None, max_frames: Optional[int] = None):
+        self.max_frames = max_frames
+        self.fps: Optional[float] = None
+        self.video: Optional[Path] = Path(video) if video else None
+        self.images: List[Path] = []
+        if self.video is not None:
+            if not self.video.is_file():
+                raise DataError(f"{self.video}: video file not found")
+            cap = cv2.VideoCapture(str(self.video))
+            ok, _ = cap.read() if cap.isOpened() else (False, None)
+            self.fps = cap.get(cv2.CAP_PROP_FPS) or None
+            self.count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+            cap.release()
+            if not ok:
+                raise DataError(f"{self.video}: cannot read any frame (empty, corrupt or an "
+                                "unsupported codec)")
+        elif image is not None:
+            self.images = [Path(image)]
+        elif folder is not None:
+            folder = Path(folder)
+            if not folder.is_dir():
+                raise DataError(f"{folder}: folder not found")
+            self.images = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+            if not self.images:
+                raise DataError(f"{folder}: no images ({', '.join(IMAGE_SUFFIXES)}) in the folder")
+        else:
+            raise DataError("give a video, an image or a folder")
+
+    def __len__(self) -> int:
+        n = self.count if self.video is not None else len(self.images)
+        return n if self.max_frames is None else min(n, self.max_frames)
+
+    def __iter__(self) -> Iterator[Tuple[str, np.ndarray]]:
+        if self.video is None:
+            for path in self.images[: len(self)]:
+                yield path.stem, read_image(path)
+            return
+        cap = cv2.VideoCapture(str(self.video))
+        try:
+            index = 0
+            while self.max_frames is None or index < self.max_frames:
+                ok, bgr = cap.read()
+                if not ok:
+                    break
+                yield f"{index:05d}", cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+                index += 1
+        finally:
+            cap.release()
+
+
+def legend(schema: ClassSchema, height: int, width: int = 150) -> np.ndarray:
+    """An RGB panel listing every class with its colour, sized to the frame height."""
+    panel = np.full((height, width, 3), 255, np.uint8)
+    row = max(8, min(20, height // max(1, schema.num_classes)))
+    scale = row / 26
+    for i, (name, color) in enumerate(zip(schema.class_names, schema.colors)):
+        y = i * row
+        if y + row > height:
+            break
+        cv2.rectangle(panel, (4, y + 2), (4 + row - 4, y + row - 2), tuple(int(c) for c in color), -1)
+        cv2.putText(panel, name, (row + 4, y + row - 4), cv2.FONT_HERSHEY_SIMPLEX, scale,
+                    (0, 0, 0), 1, cv2.LINE_AA)
+    return panel
+
+
+def overlay(frame: np.ndarray, labels: np.ndarray, schema: ClassSchema, alpha: float = 0.5,
+            boxes=()) -> np.ndarray:
+    """Frame with coloured labels blended in (background left as is), crop boxes, legend."""
+    colours = schema.palette()[labels].astype(np.float32)
+    mixed = np.where((labels > 0)[..., None], (1 - alpha) * frame + alpha * colours, frame)
+    out = np.ascontiguousarray(mixed.astype(np.uint8))
+    for x0, y0, x1, y1 in boxes:
+        cv2.rectangle(out, (int(x0), int(y0)), (int(x1) - 1, int(y1) - 1), (255, 255, 0), 1)
+    return np.concatenate([out, legend(schema, frame.shape[0])], axis=1)
+
+
+class VideoWriter:
+    """MP4 writer that fails loudly (OpenCV's silently writes nothing when it cannot)."""
+
+    def __init__(self, path: Path, fps: float, size: Tuple[int, int]):
+        self.path = Path(path)
+        self.writer = cv2.VideoWriter(str(self.path), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
+        if not self.writer.isOpened():
+            raise DataError(f"{self.path}: cannot open a video writer (mp4v) here")
+
+    def write(self, rgb: np.ndarray) -> None:
+        self.writer.write(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+
+    def close(self) -> None:
+        self.writer.release()

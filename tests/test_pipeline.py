@@ -1,0 +1,119 @@
+"""The whole pipeline (tiny untrained models): API, tools/infer.py outputs and failures."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import yaml
+
+import stage1_detect  # noqa: F401  (sets FLAGS_set_to_1d before paddle)
+import paddle
+
+from facevid.checkpoint import save_weights
+from facevid.config import load_config
+from facevid.errors import ConfigError
+from facevid.pipeline import Pipeline
+from facevid.synthetic import generate
+from stage1_detect.model import build_detector
+from stage2_seg.components import build_model
+from tests.conftest import ROOT
+from tests.test_eanet import MICRO_EANET
+from tests.test_stage1 import MICRO_DET, TINY_DET
+
+EANET = ROOT / "configs" / "stage2_eanet_cat_tiny.yml"
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory):
+    """Micro configs written to files (the pipeline names configs by path) and their weights."""
+    root = tmp_path_factory.mktemp("models")
+    out = {}
+    for name, base, opts, build in (("seg", EANET, MICRO_EANET, build_model),
+                                    ("det", TINY_DET, MICRO_DET, build_detector)):
+        cfg = load_config(base, opts)
+        path = root / f"{name}.yml"
+        raw = yaml.safe_load(base.read_text())
+        raw.pop("_base_")
+        merged = {k: v for k, v in cfg.items() if not k.startswith("_") and k != "ppdet"}
+        merged.update(cfg.get("ppdet", {}))
+        merged["schema"] = "sfp18"
+        path.write_text(yaml.safe_dump(merged))
+        with paddle.utils.unique_name.guard():
+            model = build(load_config(path))
+        save_weights(root / f"{name}.pdparams", model)
+        out[name] = (path, root / f"{name}.pdparams")
+    return out
+
+
+def _pipeline_file(tmp_path, models, **extra):
+    cfg = {"stage": "pipeline",
+           "detector": {"config": str(models["det"][0]), "weights": str(models["det"][1])},
+           "parsers": [{"config": str(models["seg"][0]), "weights": str(models["seg"][1])}] * 2,
+           **extra}
+    path = tmp_path / "pipeline.yml"
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+
+def test_api_returns_labels_probabilities_and_detections(tmp_path, models):
+    pipe = Pipeline.from_config(_pipeline_file(tmp_path, models))
+    frame = np.random.default_rng(0).integers(0, 255, (96, 128, 3), dtype=np.uint8)
+    result = pipe(frame)
+    assert result.labels.shape == (96, 128) and result.labels.dtype == np.uint8
+    assert result.probs.shape == (18, 96, 128)
+    np.testing.assert_allclose(result.probs.sum(0), 1.0, atol=1e-4)
+    assert result.crops and set(result.seconds) == {"detect", "parse", "postprocess"}
+    assert len(result.detections) <= pipe.detector.cfg["infer"]["max_detections"]
+
+
+def test_pipeline_rejects_models_with_different_schemas(tmp_path, models):
+    raw = yaml.safe_load(models["seg"][0].read_text())
+    raw.update(schema="lapa")
+    raw["model"]["num_classes"] = 11
+    lapa = tmp_path / "lapa.yml"
+    lapa.write_text(yaml.safe_dump(raw))
+    path = _pipeline_file(tmp_path, models)
+    cfg = yaml.safe_load(path.read_text())
+    cfg["parsers"] = [cfg["parsers"][0], {"config": str(lapa), "weights": str(models["seg"][1])}]
+    path.write_text(yaml.safe_dump(cfg))
+    with pytest.raises(Exception, match="different model or number of classes|different class schemas"):
+        Pipeline.from_config(path)
+    with pytest.raises(ConfigError, match="ensemble must be"):
+        Pipeline.from_config(_pipeline_file(tmp_path, models, ensemble="avg"))
+
+
+def _infer(*args):
+    return subprocess.run([sys.executable, "tools/infer.py", *map(str, args)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_infer_on_a_video_writes_labels_overlay_and_summary(tmp_path, models):
+    clips = generate(tmp_path / "clips", clips=1, seed=3, frames=3, size=(128, 96), video=True)
+    out = tmp_path / "out"
+    result = _infer("--video", clips / "clip_0000" / "clip.mp4", "--out", out,
+                    "--pipeline", _pipeline_file(tmp_path, models))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert sorted(p.name for p in (out / "labels").glob("*.png")) == ["00000.png", "00001.png", "00002.png"]
+    assert (out / "overlay.mp4").stat().st_size > 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["frames"] == 3 and len(summary["faces_per_frame"]) == 3
+    assert set(summary["seconds_per_frame_by_stage"]) == {"decode", "detect", "parse", "postprocess", "encode"}
+
+
+def test_infer_failures_are_clear_and_leave_nothing_behind(tmp_path, models):
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"not a video")
+    out = tmp_path / "out"
+    result = _infer("--video", broken, "--out", out, "--pipeline", _pipeline_file(tmp_path, models))
+    assert result.returncode == 2 and "cannot read any frame" in result.stderr
+    assert not out.exists()
+    (tmp_path / "img").mkdir()
+    from facevid.files import write_image
+    write_image(tmp_path / "img" / "a.png", np.zeros((96, 128, 3), np.uint8))
+    cfg = yaml.safe_load(_pipeline_file(tmp_path, models).read_text())
+    cfg["parsers"][0]["weights"] = str(tmp_path / "missing.pdparams")
+    (tmp_path / "bad.yml").write_text(yaml.safe_dump(cfg))
+    missing = _infer("--dir", tmp_path / "img", "--out", out, "--pipeline", tmp_path / "bad.yml")
+    assert missing.returncode == 2 and "weights file not found" in missing.stderr
+    assert not out.exists() and not list(tmp_path.glob(".out.tmp-*"))
