@@ -18,17 +18,27 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $@
 
-# The main job: synthetic clips -> tiny stage-2 training -> evaluation on clips of another seed.
+# The main job, the whole pipeline on generated data: synthetic clips -> train the tiny detector
+# and the tiny EANet-Cat -> export the parser -> score each stage on held-out clips (another
+# seed) -> run tools/infer.py on a held-out clip video -> score its label maps.
 demo: $(STAMP)
 	$(PY) tools/make_synthetic.py --out $(DEMO)/data/train --clips 16 --seed 1 --overwrite
-	$(PY) tools/make_synthetic.py --out $(DEMO)/data/val --clips 4 --seed 2 --overwrite
-	rm -rf $(DEMO)/train   # the demo always trains from scratch
-	$(PY) tools/train.py -c configs/stage2_ocrnet_tiny.yml --out $(DEMO)/train \
-		--opts data.train_root=$(DEMO)/data/train data.val_root=$(DEMO)/data/val
-	$(PY) tools/eval.py -c configs/stage2_ocrnet_tiny.yml --weights $(DEMO)/train/best_model.pdparams \
-		--out $(DEMO)/metrics.json --save-pred $(DEMO)/pred --opts data.val_root=$(DEMO)/data/val
-	@echo "demo outputs: data $(DEMO)/data, checkpoints and VisualDL logs $(DEMO)/train," \
-		"predicted label PNGs $(DEMO)/pred, metrics $(DEMO)/metrics.json"
+	$(PY) tools/make_synthetic.py --out $(DEMO)/data/val --clips 4 --seed 2 --video --overwrite
+	rm -rf $(DEMO)/det $(DEMO)/seg   # the demo always trains from scratch
+	$(PY) tools/train.py -c configs/stage1_cascade_rcnn_r18_tiny.yml --out $(DEMO)/det
+	$(PY) tools/train.py -c configs/stage2_eanet_cat_tiny.yml --out $(DEMO)/seg
+	$(PY) tools/export.py -c configs/stage2_eanet_cat_tiny.yml \
+		--weights $(DEMO)/seg/best_model.pdparams --out $(DEMO)/seg/export
+	$(PY) tools/eval.py -c configs/stage1_cascade_rcnn_r18_tiny.yml \
+		--weights $(DEMO)/det/best_model.pdparams --out $(DEMO)/det_metrics.json
+	$(PY) tools/eval.py -c configs/stage2_eanet_cat_tiny.yml \
+		--weights $(DEMO)/seg/best_model.pdparams --out $(DEMO)/seg_metrics.json
+	$(PY) tools/infer.py --video $(DEMO)/data/val/clip_0000/clip.mp4 --out $(DEMO)/infer --overwrite
+	$(PY) tools/eval.py --pred $(DEMO)/infer --gt $(DEMO)/data/val/clip_0000 \
+		--out $(DEMO)/pipeline_metrics.json
+	@echo "demo outputs in $(DEMO): data/ (clips), det/ and seg/ (checkpoints, VisualDL logs," \
+		"seg/export), det_metrics.json and seg_metrics.json (each stage on the held-out clips)," \
+		"infer/ (label PNGs, overlay.mp4, summary.json) and pipeline_metrics.json"
 
 test: $(STAMP)
 	$(PY) -m pytest -q tests
