@@ -19,7 +19,7 @@ from facevid.schema import load_schema, read_yaml
 
 REQUIRED = object()
 # Subtrees whose keys are passed to component constructors and validated there.
-FREE_SUBTREES = ("model", "loss")
+FREE_SUBTREES = ("model", "loss", "published")
 READER_FORMATS = ("challenge", "celebamask_hq", "lapa", "helen", "image_mask")
 
 _DATA = {
@@ -132,7 +132,22 @@ PIPELINE_DEFAULTS: Dict[str, Any] = {
     "overlay": {"alpha": 0.5, "fps": 10.0},   # fps is used for image folders only
     "threads": 2,                # CPU threads of Paddle Inference
 }
-SPECS = {"seg": SEG_DEFAULTS, "det": DET_DEFAULTS, "pipeline": PIPELINE_DEFAULTS}
+REPRODUCE_DEFAULTS: Dict[str, Any] = {
+    "stage": "reproduce",
+    "out": REQUIRED,             # every step's output and the final table go here
+    # Generated clips for the tiny preset ({train_clips, val_clips, frames, train_seed,
+    # val_seed}), or null to use data that is already there (train_root / val_root).
+    "synthetic": None,
+    "train_root": REQUIRED,
+    "val_root": REQUIRED,
+    "detector": REQUIRED,        # {config, opts}: the stage-1 model
+    "models": REQUIRED,          # {OCRNet: {config, opts}, EANet-Add: ..., EANet-Cat: ...}
+    "main_model": "EANet-Cat",   # the model of the resize and input-size comparison rows
+    "train_size_eval": REQUIRED, # [w, h]: the "infer at the training size" row (448 in the recipe)
+    "published": {},             # the entry's published scores, shown beside ours
+}
+SPECS = {"seg": SEG_DEFAULTS, "det": DET_DEFAULTS, "pipeline": PIPELINE_DEFAULTS,
+         "reproduce": REPRODUCE_DEFAULTS}
 
 
 def load_config(path: Path, opts: Sequence[str] = ()) -> Dict[str, Any]:
@@ -163,6 +178,9 @@ def load_config(path: Path, opts: Sequence[str] = ()) -> Dict[str, Any]:
     cfg["_config_path"] = str(path)
     if stage == "pipeline":
         validate_pipeline(cfg)
+        return cfg
+    if stage == "reproduce":
+        validate_reproduce(cfg)
         return cfg
     cfg["_schema"] = load_schema(cfg["schema"], relative_to=path.parent)
     if stage == "det":
@@ -375,6 +393,19 @@ def validate_pipeline(cfg: Dict[str, Any]) -> None:
         raise ConfigError("ensemble must be 'hard' or 'soft'")
     if cfg["resize"] not in ("bilinear", "nearest"):
         raise ConfigError("resize must be 'bilinear' or 'nearest'")
+
+
+def validate_reproduce(cfg: Dict[str, Any]) -> None:
+    for name, entry in [("detector", cfg["detector"])] + list(cfg["models"].items()):
+        if not isinstance(entry, dict) or "config" not in entry or not set(entry) <= {"config", "opts"}:
+            raise ConfigError(f"{name} must be {{config: YAML, opts: [key=value, ...]}}")
+    if cfg["main_model"] not in cfg["models"]:
+        raise ConfigError(f"main_model '{cfg['main_model']}' is not one of models {list(cfg['models'])}")
+    cfg["train_size_eval"] = _pair(cfg["train_size_eval"], "train_size_eval")
+    synth = cfg["synthetic"]
+    keys = {"train_clips", "val_clips", "frames", "train_seed", "val_seed"}
+    if synth is not None and set(synth) != keys:
+        raise ConfigError(f"synthetic must be null or have exactly the keys {sorted(keys)}")
 
 
 def public_view(cfg: Dict[str, Any]) -> Dict[str, Any]:
