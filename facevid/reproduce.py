@@ -52,8 +52,7 @@ class Steps:
 
 
 def _model_cfg(entry: Dict[str, Any], cfg: Dict[str, Any]) -> Dict[str, Any]:
-    return load_config(ROOT / entry["config"] if not Path(entry["config"]).is_absolute()
-                       else Path(entry["config"]),
+    return load_config(ROOT / entry["config"],
                        [f"data.train_root={cfg['train_root']}", f"data.val_root={cfg['val_root']}",
                         *entry.get("opts", [])])
 
@@ -72,22 +71,18 @@ def _train(stage_cfg: Dict[str, Any], out: Path) -> Dict[str, Any]:
     return {"weights": str(out / "best_model.pdparams"), "config": public_view(stage_cfg)}
 
 
-def _evaluate_rows(cfg: Dict[str, Any], model_cfgs: Dict[str, Dict], det_cfg: Dict[str, Any],
-                   out: Path) -> List[Dict[str, Any]]:
+def _evaluate_rows(cfg: Dict[str, Any], model_cfgs: Dict[str, Dict], out: Path) -> List[Dict[str, Any]]:
     import facevid.paddle_env  # noqa: F401  (before paddle)
     import paddle
     from facevid.checkpoint import load_weights
     from facevid.splits import open_split
     from postprocess.ensemble import hard_vote, softmax
     from postprocess.grabcut import refine_grabcut
-    from stage1_detect.detector import Detector, VideoDetector
+    from stage1_detect.detector import VideoDetector
     from stage2_seg.components import build_model
     from stage2_seg.parser import Parser, dygraph_forward
 
-    detector = Detector.from_files(Path(det_cfg["_config_path"]), out / "det" / "best_model.pdparams",
-                                   [f"data.train_root={cfg['train_root']}",
-                                    f"data.val_root={cfg['val_root']}",
-                                    *cfg["detector"].get("opts", [])])
+    detector = _detector(cfg, out)
     parsers = {}
     for name, mcfg in model_cfgs.items():
         with paddle.utils.unique_name.guard():
@@ -150,8 +145,8 @@ def reproduce(config: Path, log: Callable[[str], None] = print) -> Dict[str, Any
     steps.run("train_detector", lambda: _train(det_cfg, out / "det"))
     for name, mcfg in model_cfgs.items():
         steps.run(f"train_{_slug(name)}", lambda mcfg=mcfg, name=name: _train(mcfg, out / _slug(name)))
-    scores = steps.run("score_rows", lambda: _evaluate_rows(cfg, model_cfgs, det_cfg, out))
-    det_scores = steps.run("score_detector", lambda: _score_detector(det_cfg, out, cfg))
+    scores = steps.run("score_rows", lambda: _evaluate_rows(cfg, model_cfgs, out))
+    det_scores = steps.run("score_detector", lambda: _score_detector(cfg, out))
     commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
                             text=True).stdout.strip() or None
     results = {"commit": commit, "config": public_view(cfg), "rows": scores, "detector": det_scores,
@@ -163,14 +158,18 @@ def reproduce(config: Path, log: Callable[[str], None] = print) -> Dict[str, Any
     return {"table": table, "results": results}
 
 
-def _score_detector(det_cfg: Dict[str, Any], out: Path, cfg: Dict[str, Any]) -> Dict[str, Any]:
+def _detector(cfg: Dict[str, Any], out: Path):
+    """The trained detector, with the preset's data roots and overrides."""
     from stage1_detect.detector import Detector
+    entry = cfg["detector"]
+    return Detector.from_files(ROOT / entry["config"], out / "det" / "best_model.pdparams",
+                               [f"data.train_root={cfg['train_root']}",
+                                f"data.val_root={cfg['val_root']}", *entry.get("opts", [])])
+
+
+def _score_detector(cfg: Dict[str, Any], out: Path) -> Dict[str, Any]:
     from stage1_detect.evaluate import evaluate_detector
-    detector = Detector.from_files(Path(det_cfg["_config_path"]), out / "det" / "best_model.pdparams",
-                                   [f"data.train_root={cfg['train_root']}",
-                                    f"data.val_root={cfg['val_root']}",
-                                    *cfg["detector"].get("opts", [])])
-    return evaluate_detector(detector)
+    return evaluate_detector(_detector(cfg, out))
 
 
 def render_table(scores: List[Dict[str, Any]], published: Dict[str, float]) -> str:
