@@ -36,6 +36,13 @@ def _coco_ap(gt: Dict[str, Any], results: list) -> Dict[str, float]:
     return {"AP": float(evaluator.stats[0]), "AP50": float(evaluator.stats[1])}
 
 
+def _hits(truth: np.ndarray, boxes: np.ndarray, iou: float) -> int:
+    """How many true boxes some box overlaps by at least `iou`."""
+    if not len(truth) or not len(boxes):
+        return 0
+    return int((box_iou(truth, boxes).max(1) >= iou).sum())
+
+
 def evaluate_detector(detector: Detector, reader: Optional[Reader] = None,
                       max_frames: Optional[int] = None, show_progress: bool = True) -> Dict[str, Any]:
     cfg = detector.cfg
@@ -45,6 +52,7 @@ def evaluate_detector(detector: Detector, reader: Optional[Reader] = None,
     gt = {"images": [], "annotations": [], "categories": categories}
     results, seconds = [], []
     found = {c["id"]: 0 for c in categories}
+    found_unmerged = {c["id"]: 0 for c in categories}
     total = {c["id"]: 0 for c in categories}
     face_pixels = face_pixels_in_crops = fallback_frames = 0
     ids = face_ids(cfg)
@@ -65,12 +73,13 @@ def evaluate_detector(detector: Detector, reader: Optional[Reader] = None,
             results.append({"image_id": i + 1, "category_id": int(cls), "score": float(score),
                             "bbox": [x0, y0, x1 - x0, y1 - y0]})
         dets = detector(image)          # the operating point: low threshold, merged
+        # Merging grows boxes (good for coverage, bad for IoU): recall is given both ways.
+        unmerged = raw.select(raw.scores >= cfg["infer"]["score_threshold"])
         for c in found:
             truth = boxes[classes == c - 1]
-            mine = dets.boxes[dets.class_ids == c]
             total[c] += len(truth)
-            if len(truth) and len(mine):
-                found[c] += int((box_iou(truth, mine).max(1) >= cfg["eval"]["iou"]).sum())
+            found[c] += _hits(truth, dets.boxes[dets.class_ids == c], cfg["eval"]["iou"])
+            found_unmerged[c] += _hits(truth, unmerged.boxes[unmerged.class_ids == c], cfg["eval"]["iou"])
         covered = np.zeros(label.shape, bool)
         crops = detector.crop_boxes(dets, (label.shape[1], label.shape[0]))
         fallback_frames += crops == [(0, 0, label.shape[1], label.shape[0])] and not len(dets)
@@ -83,6 +92,8 @@ def evaluate_detector(detector: Detector, reader: Optional[Reader] = None,
                            "iou": cfg["eval"]["iou"], **_coco_ap(gt, results)}
     for c in categories:
         out[f"recall_{c['name']}"] = found[c["id"]] / total[c["id"]] if total[c["id"]] else None
+        out[f"recall_{c['name']}_unmerged"] = (found_unmerged[c["id"]] / total[c["id"]]
+                                               if total[c["id"]] else None)
         out[f"gt_boxes_{c['name']}"] = total[c["id"]]
     # With the whole-frame fallback, frames without detections count as fully covered.
     out["face_pixels_in_crops"] = face_pixels_in_crops / face_pixels if face_pixels else None
