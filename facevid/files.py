@@ -90,8 +90,12 @@ def atomic_dir(final: Path, overwrite: bool = False) -> Iterator[Path]:
     if final.exists() and any(final.iterdir()) and not overwrite:
         raise DataError(f"{final}: output folder exists and is not empty; "
                         "choose another --out or pass --overwrite")
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=final.parent))
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=final.parent))
+    except OSError as exc:
+        raise DataError(f"{final}: cannot create the output folder ({exc.strerror}); "
+                        "choose another --out") from None
     try:
         yield tmp
     except BaseException:

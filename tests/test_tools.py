@@ -86,3 +86,10 @@ def test_make_det_dataset_writes_coco_json(synth_root, tmp_path):
     assert len(coco["images"]) == 8 and {a["category_id"] for a in coco["annotations"]} == {1, 2}
     missing = _run("tools/make_det_dataset.py", "--root", tmp_path / "none", "--out", out)
     assert missing.returncode == 2 and "folder not found" in missing.stderr
+
+
+def test_an_output_folder_that_cannot_be_created_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = _run("tools/make_synthetic.py", "--out", blocker / "sub" / "d", "--clips", 1)
+    assert result.returncode == 2 and "cannot create the output folder" in result.stderr
