@@ -67,11 +67,13 @@ def write_image(path: Path, image: np.ndarray, quality: int = 95) -> None:
 
 def write_bytes(path: Path, data: bytes) -> None:
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = _tmp_name(path)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         tmp.write_bytes(data)
         os.replace(tmp, path)
+    except OSError as exc:
+        raise DataError(f"{path}: cannot write ({exc.strerror})") from None
     finally:
         tmp.unlink(missing_ok=True)
 
