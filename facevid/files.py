@@ -75,7 +75,8 @@ def write_bytes(path: Path, data: bytes) -> None:
     except OSError as exc:
         raise DataError(f"{path}: cannot write ({exc.strerror})") from None
     finally:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):      # gone already, or its folder never existed
+            tmp.unlink()
 
 
 def write_json(path: Path, obj: Any) -> None:
