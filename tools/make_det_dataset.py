@@ -12,7 +12,7 @@ import sys
 from tqdm import tqdm
 
 from facevid.cli import run_main
-from facevid.config import READER_FORMATS
+from facevid.config_specs import READER_FORMATS
 from facevid.files import write_json
 from facevid.mask_boxes import coco_from_reader
 from facevid.readers import open_reader

@@ -1,0 +1,138 @@
+"""The keys each kind of config may have, with their defaults (REQUIRED: no default).
+
+`stage:` picks the spec: seg (stage 2), det (stage 1), pipeline, reproduce. Subtrees named in
+FREE_SUBTREES hold constructor arguments or free names and are checked where they are used.
+"""
+from typing import Any, Dict
+
+REQUIRED = object()
+# Subtrees whose keys are passed to component constructors and validated there.
+FREE_SUBTREES = ("model", "loss", "published")
+READER_FORMATS = ("challenge", "celebamask_hq", "lapa", "helen", "image_mask")
+
+_DATA = {
+    "format": "challenge",
+    "train_root": REQUIRED,
+    "val_root": REQUIRED,
+    "image_dir": "images",   # image_mask format only
+    "label_dir": "masks",    # image_mask format only
+    "mask_values": "ids",    # image_mask: "ids" or "binary" (0/255 -> 0/1)
+    "ignore_index": 255,
+    "include_hair": False,   # whether hair counts as face when deriving boxes
+    "min_face_pixels": 16,   # smaller face blobs get no box (too small to parse)
+}
+
+SEG_DEFAULTS: Dict[str, Any] = {
+    "stage": "seg",
+    "schema": REQUIRED,
+    "seed": 0,
+    "data": {
+        **_DATA,
+        "crop": "face",          # face: crops around mask-derived face boxes; frame: whole frames
+        "face_margin": 0.4,      # box grown by this fraction of its size on each side
+    },
+    "model": REQUIRED,
+    # Terms of the total loss: each applies loss `type` (a PaddleSeg loss name) with weight
+    # `coef` to the model output named by `output` (seg, aux, edge, refined).
+    "loss": [
+        {"output": "seg", "type": "CrossEntropyLoss", "coef": 1.0},
+        {"output": "aux", "type": "CrossEntropyLoss", "coef": 0.4},
+    ],
+    "train": {
+        "iters": REQUIRED,
+        "batch_size": REQUIRED,
+        "crop_size": REQUIRED,
+        "optimizer": "sgd",      # sgd (momentum) or adam
+        "lr": 0.01,
+        "momentum": 0.9,
+        "weight_decay": 4.0e-5,
+        "lr_schedule": "poly",   # poly or constant
+        "warmup_iters": 0,
+        "scale_jitter": [0.85, 1.2],
+        "shift_jitter": 0.1,
+        "flip_prob": 0.5,           # mirror-aware horizontal flip
+        "partial_crop_prob": 0.0,   # keep 1/3 or 2/3 of the face box from one of its sides
+        "rotate_deg": 0.0,          # uniform rotation in [-rotate_deg, rotate_deg]
+        "color_jitter": [0.0, 0.0, 0.0],   # brightness, contrast, saturation: factor 1 +- value
+        "num_workers": 0,
+        "log_interval": 10,
+        "eval_interval": 1000,
+        "save_interval": 1000,
+        "keep_checkpoints": 2,
+    },
+    "eval": {
+        "size": REQUIRED,
+        "max_frames": None,      # evaluate only the first N frames during training (null: all)
+        "flip_tta": False,       # also parse the mirrored crop; swap left/right classes back
+    },
+}
+
+DET_DEFAULTS: Dict[str, Any] = {
+    "stage": "det",
+    "schema": REQUIRED,
+    "seed": 0,
+    "data": {
+        **_DATA,
+        "person_boxes": True,    # also train a person class (category 2) besides faces
+    },
+    "train": {
+        "iters": REQUIRED,
+        "batch_size": REQUIRED,
+        "image_size": REQUIRED,  # [long, short]: resize so neither side exceeds its bound
+        "optimizer": "sgd",      # sgd (momentum) or adam
+        "lr": 0.02,
+        "momentum": 0.9,
+        "weight_decay": 1.0e-4,
+        "lr_schedule": "poly",
+        "warmup_iters": 0,
+        "flip_prob": 0.5,        # horizontal flip only, as the recipe
+        "log_interval": 10,
+        "eval_interval": 1000,
+        "save_interval": 1000,
+        "keep_checkpoints": 2,
+    },
+    "infer": {
+        "score_threshold": 0.05,  # low: the detector must not miss (stage 2 copes with extras)
+        "merge_iou": 0.5,         # overlapping boxes of a class merge into their enclosing box
+        "max_detections": 20,     # per frame after merging, best scores first (bounds stage-2 cost)
+        "margin": 0.4,            # crop = box grown by this fraction of its size on each side
+        "square": True,
+        "crop_class": "face",     # which detections become stage-2 crops: face or person
+        "fallback_whole_frame": True,
+        "max_missing": 5,         # video: reuse the last boxes for up to N frames without any
+    },
+    "eval": {
+        "iou": 0.5,               # a ground-truth box counts as found at this IoU
+        "max_frames": None,
+    },
+}
+PIPELINE_DEFAULTS: Dict[str, Any] = {
+    "stage": "pipeline",
+    # A stage-1 config and weights, or null: every frame is then one crop (portrait video,
+    # footage that is already cropped to a face).
+    "detector": None,
+    # One or more stage-2 models ({config, weights, export_dir}); several are ensembled. An
+    # export_dir (tools/export.py) is run through Paddle Inference when it holds a model.
+    "parsers": REQUIRED,
+    "ensemble": "hard",          # hard: per-pixel vote (ties: most confident); soft: mean probs
+    "resize": "bilinear",        # bilinear: soft logits resized, then argmax; nearest: the reverse
+    "grabcut": {"enabled": True, "band": 6, "confident": 0.9, "iterations": 2},
+    "overlay": {"alpha": 0.5, "fps": 10.0},   # fps is used for image folders only
+    "threads": 2,                # CPU threads of Paddle Inference
+}
+REPRODUCE_DEFAULTS: Dict[str, Any] = {
+    "stage": "reproduce",
+    "out": REQUIRED,             # every step's output and the final table go here
+    # Generated clips for the tiny preset ({train_clips, val_clips, frames, train_seed,
+    # val_seed}), or null to use data that is already there (train_root / val_root).
+    "synthetic": None,
+    "train_root": REQUIRED,
+    "val_root": REQUIRED,
+    "detector": REQUIRED,        # {config, opts}: the stage-1 model
+    "models": REQUIRED,          # {OCRNet: {config, opts}, EANet-Add: ..., EANet-Cat: ...}
+    "main_model": "EANet-Cat",   # the model of the resize and input-size comparison rows
+    "train_size_eval": REQUIRED, # [w, h]: the "infer at the training size" row (448 in the recipe)
+    "published": {},             # the entry's published scores, shown beside ours
+}
+SPECS = {"seg": SEG_DEFAULTS, "det": DET_DEFAULTS, "pipeline": PIPELINE_DEFAULTS,
+         "reproduce": REPRODUCE_DEFAULTS}
