@@ -59,6 +59,9 @@ def main() -> None:
     parser.add_argument("--val-clips", type=int, default=4)
     args = parser.parse_args()
     out = Path(args.out)
+    # The code that trains is the code at the start (HEAD may move while this runs).
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                            capture_output=True, text=True).stdout.strip()
     data = out / "data"
     if not (data / "val" / "meta.json").exists():
         generate(data / "train", clips=args.train_clips, seed=1, overwrite=True)
@@ -75,8 +78,6 @@ def main() -> None:
         row = run_variant(name, config, extra, data, folder, args.iters)
         write_json(done, row)
         rows.append(row)
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                            capture_output=True, text=True).stdout.strip()
     write_json(out / "results.json", {"commit": commit, "iters": args.iters, "rows": rows})
     lines = [f"| model | {' | '.join(COLUMNS)} | train s |", "|---" * (len(COLUMNS) + 2) + "|"]
     for row in rows:

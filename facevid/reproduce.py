@@ -133,6 +133,9 @@ def reproduce(config: Path, log: Callable[[str], None] = print) -> Dict[str, Any
     out = Path(cfg["out"])
     steps = Steps(out, log)
     started = time.time()
+    # The code that runs is the code at the start (HEAD may move while this runs).
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
+                            text=True).stdout.strip() or None
     if cfg["synthetic"] is not None:
         s = cfg["synthetic"]
         steps.run("data", lambda: {
@@ -147,8 +150,6 @@ def reproduce(config: Path, log: Callable[[str], None] = print) -> Dict[str, Any
         steps.run(f"train_{_slug(name)}", lambda mcfg=mcfg, name=name: _train(mcfg, out / _slug(name)))
     scores = steps.run("score_rows", lambda: _evaluate_rows(cfg, model_cfgs, out))
     det_scores = steps.run("score_detector", lambda: _score_detector(cfg, out))
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
-                            text=True).stdout.strip() or None
     results = {"commit": commit, "config": public_view(cfg), "rows": scores, "detector": det_scores,
                "steps": {k: v["seconds"] for k, v in steps.records.items()},
                "wall_seconds_this_run": round(time.time() - started, 1)}
