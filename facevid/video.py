@@ -66,11 +66,13 @@ class FrameSource:
             cap.release()
 
 
-def legend(schema: ClassSchema, height: int, width: int = 150) -> np.ndarray:
-    """An RGB panel listing every class with its colour, sized to the frame height."""
-    panel = np.full((height, width, 3), 255, np.uint8)
+def legend(schema: ClassSchema, height: int) -> np.ndarray:
+    """An RGB panel listing every class with its colour, sized to the frame height and as wide
+    as the longest class name needs."""
     row = max(8, min(20, height // max(1, schema.num_classes)))
     scale = row / 26
+    text = max(cv2.getTextSize(n, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)[0][0] for n in schema.class_names)
+    panel = np.full((height, row + text + 10, 3), 255, np.uint8)
     for i, (name, color) in enumerate(zip(schema.class_names, schema.colors)):
         y = i * row
         if y + row > height:
