@@ -19,7 +19,7 @@ from facevid.detections import Detections
 from facevid.errors import ConfigError
 from facevid.schema import ClassSchema
 from postprocess.ensemble import hard_vote, soft_vote, softmax
-from postprocess.grabcut import refine_grabcut
+from postprocess.grabcut import refine_labels
 
 STAGES = ("detect", "parse", "postprocess")
 
@@ -104,8 +104,6 @@ class Pipeline:
             labels = mean.argmax(0).astype(np.uint8)
         gc = self.cfg["grabcut"]
         if gc["enabled"]:
-            refined = refine_grabcut(frame, mean, gc["band"], gc["confident"], gc["iterations"])
-            # GrabCut decides foreground vs background; the ensemble keeps the part labels.
-            labels = np.where(refined == 0, 0, np.where(labels == 0, refined, labels)).astype(np.uint8)
+            labels = refine_labels(frame, labels, mean, gc["band"], gc["confident"], gc["iterations"])
         seconds["postprocess"] = time.perf_counter() - tic
         return FrameResult(labels, mean.astype(np.float32), dets, boxes, seconds)

@@ -77,7 +77,7 @@ def _evaluate_rows(cfg: Dict[str, Any], model_cfgs: Dict[str, Dict], out: Path) 
     from facevid.checkpoint import load_weights
     from facevid.splits import open_split
     from postprocess.ensemble import hard_vote, softmax
-    from postprocess.grabcut import refine_grabcut
+    from postprocess.grabcut import refine_labels
     from stage1_detect.detector import VideoDetector
     from stage2_seg.components import build_model
     from stage2_seg.parser import Parser, dygraph_forward
@@ -113,9 +113,7 @@ def _evaluate_rows(cfg: Dict[str, Any], model_cfgs: Dict[str, Dict], out: Path) 
                           [probs[n].max(0) for n in model_cfgs])
         evaluators["hard-vote ensemble"].add(voted, label, ref.clip)
         mean = np.mean([probs[n] for n in model_cfgs], axis=0)
-        refined = refine_grabcut(image, mean)
-        graded = np.where(refined == 0, 0, np.where(voted == 0, refined, voted)).astype(np.uint8)
-        evaluators["ensemble + GrabCut"].add(graded, label, ref.clip)
+        evaluators["ensemble + GrabCut"].add(refine_labels(image, voted, mean), label, ref.clip)
         nearest = parsers[main].frame_logits(image, boxes, mode="nearest").argmax(0).astype(np.uint8)
         evaluators[f"{main} argmax-nearest"].add(nearest, label, ref.clip)
         evaluators[f"{main} infer at train size"].add(

@@ -53,6 +53,16 @@ def refine_grabcut(image: np.ndarray, probs: np.ndarray, band: int = 6, confiden
     return out
 
 
+def refine_labels(image: np.ndarray, labels: np.ndarray, probs: np.ndarray, band: int = 6,
+                  confident: float = 0.9, iterations: int = 2, background_id: int = 0) -> np.ndarray:
+    """GrabCut decides foreground versus background; `labels` (say, an ensemble's vote) keep
+    the part classes where they are foreground, and pixels GrabCut adds take the most likely
+    foreground class of `probs`. labels H x W, probs C x H x W -> H x W uint8."""
+    refined = refine_grabcut(image, probs, band, confident, iterations, background_id)
+    keep = np.where(labels == background_id, refined, labels)
+    return np.where(refined == background_id, background_id, keep).astype(np.uint8)
+
+
 def _bounds(mask: np.ndarray, pad: int, shape: Tuple[int, int]):
     ys, xs = np.nonzero(mask)
     return (max(0, ys.min() - pad), min(shape[0], ys.max() + pad + 1),

@@ -1,7 +1,7 @@
 import numpy as np
 
 from postprocess.ensemble import hard_vote, soft_vote, softmax
-from postprocess.grabcut import refine_grabcut
+from postprocess.grabcut import refine_grabcut, refine_labels
 
 
 def test_hard_vote_majority_and_tie_breaks():
@@ -50,3 +50,13 @@ def test_grabcut_leaves_a_confident_parse_far_from_edges_alone():
     probs = np.zeros((2, 64, 64), np.float32)
     probs[0] = 1.0                                  # all confident background: nothing to do
     assert (refine_grabcut(image, probs) == 0).all()
+
+
+def test_refine_labels_keeps_part_labels_and_fills_new_foreground():
+    image, probs, disc = _scene()
+    labels = np.argmax(probs, 0).astype(np.uint8)
+    labels[32, 32] = 2                             # a part label inside the foreground stays
+    out = refine_labels(image, labels, probs, band=6)
+    assert out[32, 32] == 2
+    grown = (out != 0) & (labels == 0)
+    assert grown.any() and (out[grown] == 1).all()
