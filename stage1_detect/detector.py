@@ -44,10 +44,13 @@ class Detector:
         return Detections(boxes, rows[:, 1].astype(np.float32), rows[:, 0].astype(np.int64) + 1)
 
     def __call__(self, frame: np.ndarray) -> Detections:
-        """Detections at the operating point: score >= infer.score_threshold, duplicates merged,
-        at most infer.max_detections of them (best first)."""
+        """Detections of an RGB frame at the operating point (see `operating_point`)."""
+        return self.operating_point(self.raw(frame))
+
+    def operating_point(self, dets: Detections) -> Detections:
+        """Raw detections -> score >= infer.score_threshold, duplicates merged, at most
+        infer.max_detections of them (best first)."""
         infer = self.cfg["infer"]
-        dets = self.raw(frame)
         dets = merge_duplicates(dets.select(dets.scores >= infer["score_threshold"]), infer["merge_iou"])
         return dets.select(np.argsort(-dets.scores, kind="stable")[: infer["max_detections"]])
 

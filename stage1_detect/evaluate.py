@@ -72,7 +72,7 @@ def evaluate_detector(detector: Detector, reader: Optional[Reader] = None,
             x0, y0, x1, y1 = box.tolist()
             results.append({"image_id": i + 1, "category_id": int(cls), "score": float(score),
                             "bbox": [x0, y0, x1 - x0, y1 - y0]})
-        dets = detector(image)          # the operating point: low threshold, merged
+        dets = detector.operating_point(raw)    # low threshold, merged: no second forward
         # Merging grows boxes (good for coverage, bad for IoU): recall is given both ways.
         unmerged = raw.select(raw.scores >= cfg["infer"]["score_threshold"])
         for c in found:
