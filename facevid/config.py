@@ -52,6 +52,9 @@ def load_config(path: Path, opts: Sequence[str] = ()) -> Dict[str, Any]:
         validate_reproduce(cfg)
         return cfg
     cfg["_schema"] = load_schema(cfg["schema"], relative_to=path.parent)
+    split_file = cfg["data"]["split_file"]
+    if split_file is not None and not Path(split_file).is_absolute():
+        cfg["data"]["split_file"] = str(path.parent / split_file)
     if stage == "det":
         cfg["ppdet"] = ppdet
         validate_det(cfg)

@@ -20,6 +20,9 @@ _DATA = {
     "ignore_index": 255,
     "include_hair": False,   # whether hair counts as face when deriving boxes
     "min_face_pixels": 16,   # smaller face blobs get no box (too small to parse)
+    # YAML {train: [names], val: [names]} (path relative to the config file) choosing the
+    # images of each root by name (tools/make_split.py writes one); null: every image.
+    "split_file": None,
 }
 
 SEG_DEFAULTS: Dict[str, Any] = {

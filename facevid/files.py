@@ -79,6 +79,10 @@ def write_bytes(path: Path, data: bytes) -> None:
             tmp.unlink()
 
 
+def write_text(path: Path, text: str) -> None:
+    write_bytes(Path(path), text.encode())
+
+
 def write_json(path: Path, obj: Any) -> None:
     write_bytes(Path(path), (json.dumps(obj, indent=2, sort_keys=True) + "\n").encode())
 
