@@ -219,6 +219,15 @@ def validate(cfg: Dict[str, Any]) -> None:
         raise ConfigError("train.color_jitter must be [brightness, contrast, saturation], each in [0, 1)")
     if not 0 <= train["partial_crop_prob"] <= 1:
         raise ConfigError("train.partial_crop_prob must be in [0, 1]")
+    if not (0 <= train["negative_prob"] and 0 <= train["paste_prob"]
+            and train["negative_prob"] + train["paste_prob"] <= 1):
+        raise ConfigError("train.negative_prob and train.paste_prob must be >= 0 with a sum <= 1")
+    if (train["negative_prob"] or train["paste_prob"]) and not data["backgrounds_root"]:
+        raise ConfigError("train.negative_prob / train.paste_prob need data.backgrounds_root "
+                          "(a folder of scenes without people)")
+    plo, phi = train["paste_scale"]
+    if not 0 < plo <= phi <= 1:
+        raise ConfigError("train.paste_scale must be [low, high] with 0 < low <= high <= 1")
     lo, hi = train["scale_jitter"]
     if not 0 < lo <= hi:
         raise ConfigError("train.scale_jitter must be [low, high] with 0 < low <= high")

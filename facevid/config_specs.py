@@ -33,6 +33,9 @@ SEG_DEFAULTS: Dict[str, Any] = {
         **_DATA,
         "crop": "face",          # face: crops around mask-derived face boxes; frame: whole frames
         "face_margin": 0.4,      # box grown by this fraction of its size on each side
+        # A folder of scenes with no labelled person or face: used for train.negative_prob
+        # (the scene alone, all background) and train.paste_prob (labelled people pasted in).
+        "backgrounds_root": None,
     },
     "model": REQUIRED,
     # Terms of the total loss: each applies loss `type` (a PaddleSeg loss name) with weight
@@ -57,6 +60,9 @@ SEG_DEFAULTS: Dict[str, Any] = {
         "partial_crop_prob": 0.0,   # keep 1/3 or 2/3 of the face box from one of its sides
         "rotate_deg": 0.0,          # uniform rotation in [-rotate_deg, rotate_deg]
         "color_jitter": [0.0, 0.0, 0.0],   # brightness, contrast, saturation: factor 1 +- value
+        "negative_prob": 0.0,       # a background scene instead of the frame (needs backgrounds_root)
+        "paste_prob": 0.0,          # the frame's labelled people pasted onto a background scene
+        "paste_scale": [0.5, 1.0],  # their scale there (a fraction of the frame size)
         "num_workers": 0,
         "log_interval": 10,
         "eval_interval": 1000,

@@ -55,3 +55,29 @@ def color_jitter(image: np.ndarray, brightness: float, contrast: float, saturati
     grey = out @ np.float32([0.299, 0.587, 0.114])
     out = grey[..., None] + (out - grey[..., None]) * saturation
     return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def paste_onto(image: np.ndarray, label: np.ndarray, background: np.ndarray, scale: float,
+               offset: Tuple[float, float], ignore_index: int,
+               feather: float = 1.5) -> Tuple[np.ndarray, np.ndarray]:
+    """Paste the labelled foreground (label not 0 nor ignore) of a frame onto another scene.
+
+    The frame and its label are scaled by `scale` (<= 1) and placed at `offset` (fractions of
+    the free room, 0..1) on the background, which is resized to the frame's size. The mask's
+    edge is feathered (Gaussian sigma `feather` px) so no hard cut-out edge is learned; labels
+    stay hard. Returns the composite (H x W x 3) and its label (H x W, background 0 elsewhere).
+    """
+    h, w = label.shape
+    bg = cv2.resize(background, (w, h), interpolation=cv2.INTER_AREA)
+    sw, sh = max(1, round(w * scale)), max(1, round(h * scale))
+    small = cv2.resize(image, (sw, sh), interpolation=cv2.INTER_AREA)
+    small_label = cv2.resize(label, (sw, sh), interpolation=cv2.INTER_NEAREST)
+    x0, y0 = round((w - sw) * offset[0]), round((h - sh) * offset[1])
+    fg = ((small_label != 0) & (small_label != ignore_index)).astype(np.float32)
+    alpha = cv2.GaussianBlur(fg, (0, 0), feather) if feather > 0 else fg
+    alpha = np.maximum(alpha, fg)[..., None]     # feathered outwards, solid inside
+    out, out_label = bg.copy(), np.zeros_like(label)
+    region = out[y0:y0 + sh, x0:x0 + sw].astype(np.float32)
+    out[y0:y0 + sh, x0:x0 + sw] = (alpha * small + (1 - alpha) * region).round().astype(np.uint8)
+    out_label[y0:y0 + sh, x0:x0 + sw] = np.where(small_label == ignore_index, 0, small_label)
+    return out, out_label

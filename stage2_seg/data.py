@@ -1,14 +1,19 @@
 """Stage-2 samples: face crops (boxes derived from the ground-truth masks, as the recipe trains
 stage 2) or whole frames, with the training augmentations and the network's normalisation."""
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
+import cv2
 import numpy as np
 
+from facevid.errors import DataError
 from facevid.crops import crop, expand_box, face_boxes
 from facevid.readers import Reader, check_label_values
 from facevid.splits import face_ids, open_split
 from facevid.schema import ClassSchema
-from stage2_seg.augment import SIDES, color_jitter, mirror, partial_box, rotate
+from facevid.files import read_image
+from facevid.readers import IMAGE_SUFFIXES
+from stage2_seg.augment import SIDES, color_jitter, mirror, partial_box, paste_onto, rotate
 
 Box = Tuple[int, int, int, int]
 
@@ -38,6 +43,7 @@ class TrainSamples:
         self.schema: ClassSchema = cfg["_schema"]
         self.lut = self.schema.mirror_lut()
         self.ids = face_ids(cfg)
+        self.backgrounds = list_backgrounds(cfg["data"]["backgrounds_root"])
 
     def __len__(self) -> int:
         return len(self.reader)
@@ -49,6 +55,7 @@ class TrainSamples:
         image, label = self.reader.load(index)
         check_label_values(label, self.schema.num_classes, data["ignore_index"],
                            self.reader.frames[index].label)
+        image, label = self._scene(image, label, rng)
         h, w = label.shape
         box: Box = (0, 0, w, h)
         if data["crop"] == "face":
@@ -70,3 +77,34 @@ class TrainSamples:
         if any(train["color_jitter"]):
             image = color_jitter(image, *(1 + rng.uniform(-j, j) for j in train["color_jitter"]))
         return normalize(image), label.astype(np.int64)
+
+    def _scene(self, image: np.ndarray, label: np.ndarray, rng: np.random.Generator
+               ) -> Tuple[np.ndarray, np.ndarray]:
+        """With data.backgrounds_root: sometimes a scene with nobody in it (a negative), sometimes
+        the frame's labelled people pasted onto another scene at a random scale and place."""
+        if not self.backgrounds:
+            return image, label
+        train = self.cfg["train"]
+        draw = rng.random()
+        if draw < train["negative_prob"] + train["paste_prob"]:
+            background = read_image(self.backgrounds[rng.integers(len(self.backgrounds))])
+            if draw < train["negative_prob"]:
+                h, w = label.shape
+                return cv2.resize(background, (w, h), interpolation=cv2.INTER_AREA), np.zeros_like(label)
+            lo, hi = train["paste_scale"]
+            return paste_onto(image, label, background, rng.uniform(lo, hi), tuple(rng.random(2)),
+                              self.cfg["data"]["ignore_index"])
+        return image, label
+
+
+def list_backgrounds(root: Optional[str]) -> List[Path]:
+    """Images of a folder of scenes without labelled people (no labels needed)."""
+    if root is None:
+        return []
+    folder = Path(root)
+    if not folder.is_dir():
+        raise DataError(f"data.backgrounds_root {folder}: folder not found")
+    images = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+    if not images:
+        raise DataError(f"data.backgrounds_root {folder}: holds no images")
+    return images
