@@ -78,7 +78,7 @@ def main() -> None:
     frames = list(source)
     labels = [read_label(clip / "labels" / f"{name}.png") for name, _ in frames]
 
-    from facevid.pipeline import Pipeline   # paddle only after the inputs are checked
+    from pipeline import Pipeline   # paddle only after the inputs are checked
     from stage2_seg.export import export_parser, exported_forward
     from postprocess.grabcut import refine_grabcut
     base = Pipeline.from_config(args.pipeline, ["grabcut.enabled=false"])

@@ -104,14 +104,12 @@ DET_DEFAULTS: Dict[str, Any] = {
         "score_threshold": 0.05,  # low: the detector must not miss (stage 2 copes with extras)
         "merge_iou": 0.5,         # overlapping boxes of a class merge into their enclosing box
         "max_detections": 20,     # per frame after merging, best scores first (bounds stage-2 cost)
-        "margin": 0.4,            # crop = box grown by this fraction of its size on each side
-        "square": True,
-        "crop_class": "face",     # which detections become stage-2 crops: face or person
-        "fallback_whole_frame": True,
         "max_missing": 5,         # video: reuse the last boxes for up to N frames without any
     },
+    # The detector hands over detections only; each parser crops them with its own margin.
     "eval": {
         "iou": 0.5,               # a ground-truth box counts as found at this IoU
+        "crop_margin": 0.4,       # "face pixels in crops" is measured on boxes grown by this
         "max_frames": None,
     },
 }
@@ -120,8 +118,9 @@ PIPELINE_DEFAULTS: Dict[str, Any] = {
     # A stage-1 config and weights, or null: every frame is then one crop (portrait video,
     # footage that is already cropped to a face).
     "detector": None,
-    # One or more stage-2 models ({config, weights, export_dir}); several are ensembled. An
-    # export_dir (tools/export.py) is run through Paddle Inference when it holds a model.
+    # One or more stage-2 models ({config, weights, export_dir, name, opts}); several are
+    # ensembled. An export_dir (tools/export.py) is run through Paddle Inference; name defaults
+    # to the config's file name; opts are key=value overrides of that config.
     "parsers": REQUIRED,
     "ensemble": "hard",          # hard: per-pixel vote (ties: most confident); soft: mean probs
     "resize": "bilinear",        # bilinear: soft logits resized, then argmax; nearest: the reverse
@@ -141,6 +140,7 @@ REPRODUCE_DEFAULTS: Dict[str, Any] = {
     "models": REQUIRED,          # {OCRNet: {config, opts}, EANet-Add: ..., EANet-Cat: ...}
     "main_model": "EANet-Cat",   # the model of the resize and input-size comparison rows
     "train_size_eval": REQUIRED, # [w, h]: the "infer at the training size" row (448 in the recipe)
+    "grabcut": {"enabled": True, "band": 6, "confident": 0.9, "iterations": 2},
     "published": {},             # the entry's published scores, shown beside ours
 }
 SPECS = {"seg": SEG_DEFAULTS, "det": DET_DEFAULTS, "pipeline": PIPELINE_DEFAULTS,

@@ -6,7 +6,7 @@ and the reason) and loads one frame as (RGB uint8 H x W x 3, label uint8 H x W o
 """
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 import cv2
 import numpy as np
@@ -50,19 +50,33 @@ class Reader:
         if not frames:
             raise DataError(f"{root}: no images found; expected layout: {self.layout}")
         self.frames = frames
+        self.root = Path(root)
+        self.label_values: Optional[Tuple[int, int]] = None   # (num_classes, ignore_index)
+
+    def expect_classes(self, num_classes: int, ignore_index: int) -> "Reader":
+        """From now on every label loaded is checked: class ids of the schema or the ignore
+        index only (a wrong id would otherwise surface deep inside a loss, or not at all)."""
+        self.label_values = (num_classes, ignore_index)
+        return self
 
     def __len__(self) -> int:
         return len(self.frames)
 
     def load(self, index: int) -> Tuple[np.ndarray, np.ndarray]:
         ref = self.frames[index]
-        image, label = read_image(ref.image), self._load_label(ref)
+        image, label = read_image(ref.image), self._checked_label(ref)
         _check_same_size(ref, image, label)
         return image, label
 
     def load_label(self, index: int) -> np.ndarray:
         """The label map alone (no image decoding): for deriving boxes or statistics."""
-        return self._load_label(self.frames[index])
+        return self._checked_label(self.frames[index])
+
+    def _checked_label(self, ref: FrameRef) -> np.ndarray:
+        label = self._load_label(ref)
+        if self.label_values is not None:
+            check_label_values(label, *self.label_values, ref.label)
+        return label
 
     def _load_label(self, ref: FrameRef) -> np.ndarray:
         return read_label(ref.label)
@@ -181,7 +195,7 @@ class CelebAMaskHQ(Reader):
 
     def load(self, index: int) -> Tuple[np.ndarray, np.ndarray]:
         ref = self.frames[index]
-        label = self._load_label(ref)
+        label = self._checked_label(ref)
         image = read_image(ref.image)
         if image.shape[:2] != label.shape:
             image = cv2.resize(image, label.shape[::-1], interpolation=cv2.INTER_AREA)
@@ -205,19 +219,32 @@ class CelebAMaskHQ(Reader):
 
 
 def open_reader(fmt: str, root: Path, schema: ClassSchema, image_dir: str = "images",
-                label_dir: str = "masks", mask_values: str = "ids") -> Reader:
-    """The reader for a data-set format name (config key `data.format`)."""
+                label_dir: str = "masks", mask_values: str = "ids",
+                ignore_index: int = 255) -> Reader:
+    """The reader for a data-set format name (config key `data.format`); its labels are
+    checked against the schema's classes and the ignore index as they are loaded."""
     if fmt == "challenge":
-        return ChallengeClips(root)
-    if fmt == "image_mask":
-        return ImageMaskFolder(root, image_dir, label_dir, mask_values)
-    if fmt == "lapa":
-        return LaPa(root)
-    if fmt == "helen":
-        return Helen(root, schema)
-    if fmt == "celebamask_hq":
-        return CelebAMaskHQ(root, schema)
-    raise DataError(f"unknown data format '{fmt}'")
+        reader: Reader = ChallengeClips(root)
+    elif fmt == "image_mask":
+        reader = ImageMaskFolder(root, image_dir, label_dir, mask_values)
+    elif fmt == "lapa":
+        reader = LaPa(root)
+    elif fmt == "helen":
+        reader = Helen(root, schema)
+    elif fmt == "celebamask_hq":
+        reader = CelebAMaskHQ(root, schema)
+    else:
+        raise DataError(f"unknown data format '{fmt}'")
+    return reader.expect_classes(schema.num_classes, ignore_index)
+
+
+def check_every_frame(reader: Reader, what: str, show_progress: bool = True) -> None:
+    """Load every frame once (image, label, their sizes and label values), so a bad file ends
+    the run now, naming the file, rather than hours into training."""
+    from tqdm import tqdm   # only where a progress bar is shown
+    for i in tqdm(range(len(reader)), desc=f"checking {what}", unit="frame",
+                  disable=not show_progress, leave=False):
+        reader.load(i)
 
 
 def check_label_values(label: np.ndarray, num_classes: int, ignore_index: int, source: Path) -> None:

@@ -46,7 +46,8 @@ def select_frames(reader: Reader, names: Iterable[str], source: Path) -> Reader:
 def open_split(cfg: Dict[str, Any], split: str, root: Optional[Path] = None) -> Reader:
     data = cfg["data"]
     reader = open_reader(data["format"], Path(root or data[f"{split}_root"]), cfg["_schema"],
-                         data["image_dir"], data["label_dir"], data["mask_values"])
+                         data["image_dir"], data["label_dir"], data["mask_values"],
+                         data["ignore_index"])
     if data["split_file"] and root is None:
         path = Path(data["split_file"])
         select_frames(reader, read_split_file(path)[split], path)

@@ -41,6 +41,9 @@ def refine_grabcut(image: np.ndarray, probs: np.ndarray, band: int = 6, confiden
         return labels                       # GrabCut needs both sides to fit its models
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
     bgr = cv2.cvtColor(np.ascontiguousarray(image[y0:y1, x0:x1]), cv2.COLOR_RGB2BGR)
+    # GrabCut's colour models start from k-means with OpenCV's global RNG: seeding it makes the
+    # same frame refine the same way every time within a process.
+    cv2.setRNGSeed(0)
     cv2.grabCut(bgr, mask, None, bgd, fgd, iterations, cv2.GC_INIT_WITH_MASK)
     new_fg = (mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD)
     fg_probs = probs[:, y0:y1, x0:x1].copy()

@@ -9,7 +9,7 @@ import numpy as np
 import paddle
 
 from facevid.mask_boxes import boxes_from_label
-from facevid.readers import Reader, check_label_values
+from facevid.readers import Reader
 from facevid.splits import face_ids, open_split
 
 MEAN = np.array([0.485, 0.456, 0.406], np.float32) * 255
@@ -54,8 +54,6 @@ class DetSamples:
         index, seed = key
         rng = np.random.default_rng(seed)
         image, label = self.reader.load(index)
-        schema, ignore = self.cfg["_schema"], self.cfg["data"]["ignore_index"]
-        check_label_values(label, schema.num_classes, ignore, self.reader.frames[index].label)
         boxes, classes = gt_boxes(self.cfg, label)
         if rng.random() < self.cfg["train"]["flip_prob"]:
             w = image.shape[1]

@@ -1,39 +1,61 @@
 """High-recall detection for stage 2: `Detector(frame)` returns merged `Detections` above a low
-score threshold, `Detector.crop_boxes` turns them into crops (margin, square, clipped, whole
-frame when nothing is found), and `VideoDetector` carries boxes over frames where the detector
-misses."""
+score threshold, and `VideoDetector` carries boxes over frames where the detector misses. The
+detector hands over detections only: each parser crops them with the margin it was trained
+with (stage2_seg.parser.CropRule)."""
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Sequence
+from typing import Any, Dict, Sequence, Tuple
 
 import numpy as np
 import paddle
 
 from facevid.checkpoint import load_weights
 from facevid.config import load_config
-from facevid.detections import BoxCarrier, Detections, IntBox, crop_boxes, merge_duplicates
-from facevid.mask_boxes import FACE, PERSON
+from facevid.detections import BoxCarrier, Detections, merge_duplicates
+from facevid.schema import ClassSchema
 from stage1_detect.data import collate, resize_for_detector, to_chw
 from stage1_detect.model import build_detector
 
 
+@dataclass(frozen=True)
+class OperatingPoint:
+    """Which raw detections are handed over (the config's `infer` section)."""
+    score_threshold: float = 0.05   # low: the detector must not miss (stage 2 copes with extras)
+    merge_iou: float = 0.5          # overlapping boxes of a class merge into their enclosing box
+    max_detections: int = 20        # per frame after merging, best first (bounds stage-2 cost)
+    max_missing: int = 5            # video: reuse the last boxes for up to N frames without any
+
+    @classmethod
+    def from_config(cls, cfg: Dict[str, Any]) -> "OperatingPoint":
+        infer = cfg["infer"]
+        return cls(float(infer["score_threshold"]), float(infer["merge_iou"]),
+                   int(infer["max_detections"]), int(infer["max_missing"]))
+
+
 class Detector:
-    def __init__(self, model: paddle.nn.Layer, cfg: Dict[str, Any]):
-        self.model, self.cfg = model, cfg
+    def __init__(self, model: paddle.nn.Layer, image_size: Tuple[int, int], schema: ClassSchema,
+                 operating_point: OperatingPoint = OperatingPoint()):
+        self.model, self.image_size, self.schema = model, tuple(image_size), schema
+        self.point = operating_point
         self.model.eval()
 
     @classmethod
+    def from_config(cls, cfg: Dict[str, Any], model: paddle.nn.Layer) -> "Detector":
+        return cls(model, cfg["train"]["image_size"], cfg["_schema"], OperatingPoint.from_config(cfg))
+
+    @classmethod
     def from_files(cls, config: Path, weights: Path, opts: Sequence[str] = ()) -> "Detector":
-        cfg = load_config(config, opts)
+        cfg = load_config(config, opts, stages=("det",))
         with paddle.utils.unique_name.guard():
             model = build_detector(cfg)
         load_weights(weights, model)
-        return cls(model, cfg)
+        return cls.from_config(cfg, model)
 
     @paddle.no_grad()
     def raw(self, frame: np.ndarray) -> Detections:
         """Every box the network returns for an RGB frame (H x W x 3), in frame pixels;
         class ids are COCO categories (1 face, 2 person)."""
-        image, scale = resize_for_detector(frame, self.cfg["train"]["image_size"])
+        image, scale = resize_for_detector(frame, self.image_size)
         batch = collate([{"image": to_chw(image), "im_shape": np.float32(image.shape[:2]),
                           "scale_factor": np.float32([scale, scale])}])
         out = self.model(batch)
@@ -48,30 +70,22 @@ class Detector:
         return self.operating_point(self.raw(frame))
 
     def operating_point(self, dets: Detections) -> Detections:
-        """Raw detections -> score >= infer.score_threshold, duplicates merged, at most
-        infer.max_detections of them (best first)."""
-        infer = self.cfg["infer"]
-        dets = merge_duplicates(dets.select(dets.scores >= infer["score_threshold"]), infer["merge_iou"])
-        return dets.select(np.argsort(-dets.scores, kind="stable")[: infer["max_detections"]])
-
-    def crop_boxes(self, dets: Detections, frame_size) -> List[IntBox]:
-        infer = self.cfg["infer"]
-        return crop_boxes(dets, frame_size, infer["margin"], infer["square"],
-                          FACE if infer["crop_class"] == "face" else PERSON,
-                          infer["fallback_whole_frame"])
+        """Raw detections -> score >= score_threshold, duplicates merged, at most
+        max_detections of them (best first)."""
+        point = self.point
+        dets = merge_duplicates(dets.select(dets.scores >= point.score_threshold), point.merge_iou)
+        return dets.select(np.argsort(-dets.scores, kind="stable")[: point.max_detections])
 
 
 class VideoDetector:
-    """A Detector for one video, returning the detections of the crop class
-    (infer.crop_class); a frame without any reuses the last ones, for up to infer.max_missing
+    """A Detector for one video, returning the detections of one category (`class_id`, the
+    one the parsers crop); a frame without any reuses the last ones, for up to max_missing
     frames. Make a new one per video."""
 
-    def __init__(self, detector: Detector):
-        self.detector = detector
-        infer = detector.cfg["infer"]
-        self.crop_class = FACE if infer["crop_class"] == "face" else PERSON
-        self.carrier = BoxCarrier(infer["max_missing"])
+    def __init__(self, detector: Detector, class_id: int):
+        self.detector, self.class_id = detector, class_id
+        self.carrier = BoxCarrier(detector.point.max_missing)
 
     def __call__(self, frame: np.ndarray) -> Detections:
         dets = self.detector(frame)
-        return self.carrier(dets.select(dets.class_ids == self.crop_class))
+        return self.carrier(dets.select(dets.class_ids == self.class_id))

@@ -6,8 +6,9 @@ from typing import Any, Dict
 
 import paddle
 
-from facevid.batches import IterationBatches
+from facevid.batches import IterationBatches, load_batches
 from facevid.loop import Task, build_optimizer, fit, seed_everything
+from facevid.readers import check_every_frame
 from facevid.splits import open_split
 from stage1_detect.data import DetSamples, collate
 from stage1_detect.detector import Detector
@@ -21,6 +22,8 @@ def train(cfg: Dict[str, Any], out_dir: Path, resume: bool = False,
     with paddle.utils.unique_name.guard():     # same parameter names when resuming
         samples = DetSamples(cfg, "train")
         val_reader = open_split(cfg, "val")
+        check_every_frame(samples.reader, "training data", show_progress)
+        check_every_frame(val_reader, "validation data", show_progress)
         seed_everything(cfg["seed"])
         model = build_detector(cfg)
         optimizer, schedule = build_optimizer(cfg, model)
@@ -29,7 +32,7 @@ def train(cfg: Dict[str, Any], out_dir: Path, resume: bool = False,
         def batches(start: int, rank: int, world: int):
             sampler = IterationBatches(len(samples), tc["batch_size"], cfg["seed"], start,
                                        tc["iters"], rank, world)
-            return (collate([samples[key] for key in batch]) for batch in sampler)
+            return load_batches(samples, sampler, collate)
 
         def loss(net, batch) -> Dict[str, paddle.Tensor]:
             parts = dict(net(batch))
@@ -38,7 +41,7 @@ def train(cfg: Dict[str, Any], out_dir: Path, resume: bool = False,
 
         task = Task(
             model=model, optimizer=optimizer, schedule=schedule, batches=batches, loss=loss,
-            evaluate=lambda: evaluate_detector(Detector(model, cfg), val_reader,
+            evaluate=lambda: evaluate_detector(Detector.from_config(cfg, model), cfg, val_reader,
                                                cfg["eval"]["max_frames"], show_progress),
             best_key="recall_face",
             report_keys=("recall_face", "recall_person", "face_pixels_in_crops", "AP", "AP50"))

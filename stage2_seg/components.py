@@ -5,10 +5,8 @@ PaddleSeg registers only fixed-width HRNet variants (HRNet_W18, HRNet_W48, ...);
 Importing this module also registers our own models and losses.
 """
 import copy
-from dataclasses import dataclass
-from typing import Any, Dict, List
+from typing import Any, Dict
 
-import paddle
 import paddle.nn as nn
 from paddleseg.cvlibs import manager
 from paddleseg.models.backbones.hrnet import HRNet
@@ -45,32 +43,3 @@ def build_component(spec: Dict[str, Any], where: str) -> Any:
 
 def build_model(cfg: Dict[str, Any]) -> nn.Layer:
     return build_component(cfg["model"], "model")
-
-
-@dataclass
-class LossTerm:
-    output: str        # which model output it reads: seg, aux, edge or refined
-    coef: float
-    loss: nn.Layer
-    name: str          # for logs: "<output>/<type>"
-
-
-def build_loss_terms(cfg: Dict[str, Any]) -> List[LossTerm]:
-    """The configured loss terms; every term's ignore_index comes from data.ignore_index."""
-    terms = []
-    for i, term in enumerate(cfg["loss"]):
-        term = dict(term)
-        output, coef = term.pop("output"), float(term.pop("coef", 1.0))
-        term["ignore_index"] = cfg["data"]["ignore_index"]
-        terms.append(LossTerm(output, coef, build_component(term, f"loss[{i}]"),
-                              f"{output}/{term['type']}"))
-    return terms
-
-
-def named_outputs(outputs: Any) -> Dict[str, paddle.Tensor]:
-    """Training outputs by name. Our models return a dict; PaddleSeg's return a list with the
-    main logits first and the auxiliary ones after (OCRNet: [seg, aux])."""
-    if isinstance(outputs, dict):
-        return outputs
-    names = ["seg", "aux"] + [f"aux{i}" for i in range(2, len(outputs))]
-    return dict(zip(names, outputs))

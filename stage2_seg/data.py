@@ -1,14 +1,16 @@
-"""Stage-2 samples: face crops (boxes derived from the ground-truth masks, as the recipe trains
-stage 2) or whole frames, with the training augmentations and the network's normalisation."""
+"""Stage-2 samples: face or person crops (boxes derived from the ground-truth masks, as the
+recipe trains stage 2) or whole frames, with the training augmentations and the network's normalisation."""
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 import cv2
 import numpy as np
+import paddle
 
 from facevid.errors import DataError
 from facevid.crops import crop, expand_box, face_boxes
-from facevid.readers import Reader, check_label_values
+from facevid.mask_boxes import person_boxes
+from facevid.readers import Reader
 from facevid.splits import face_ids, open_split
 from facevid.schema import ClassSchema
 from facevid.files import read_image
@@ -18,18 +20,36 @@ from stage2_seg.augment import SIDES, color_jitter, mirror, partial_box, paste_o
 Box = Tuple[int, int, int, int]
 
 
-def crop_boxes(cfg: Dict[str, Any], label: np.ndarray) -> List[Box]:
-    """Evaluation crops of one frame: every mask-derived face box with the configured margin,
-    or the whole frame (in frame mode). May be empty in face mode (a frame without faces)."""
+def label_boxes(label: np.ndarray, mode: str, face_class_ids: List[int], ignore_index: int,
+                min_pixels: int) -> List[Tuple[float, float, float, float]]:
+    """Boxes of the ground truth a model of crop `mode` is trained and evaluated on: each
+    connected face (face), each connected non-background region (person); none for frame."""
+    if mode == "face":
+        return face_boxes(label, face_class_ids, min_pixels)
+    if mode == "person":
+        return person_boxes(label, ignore_index, min_pixels)
+    return []
+
+
+def gt_crop_boxes(cfg: Dict[str, Any], label: np.ndarray) -> List[Box]:
+    """Evaluation crops of one frame: the crop rule applied to the mask-derived boxes (an
+    oracle detector), or the whole frame in frame mode. May be empty (nobody in the frame)."""
     h, w = label.shape
-    if cfg["data"]["crop"] == "frame":
+    data = cfg["data"]
+    if data["crop"] == "frame":
         return [(0, 0, w, h)]
-    return [expand_box(b, cfg["data"]["face_margin"], (w, h))
-            for b in face_boxes(label, face_ids(cfg), cfg["data"]["min_face_pixels"])]
+    return [expand_box(b, data["face_margin"], (w, h))
+            for b in label_boxes(label, data["crop"], face_ids(cfg), data["ignore_index"],
+                                 data["min_face_pixels"])]
+
+
+# What every model here expects (recorded in exports): RGB, (x / 255 - mean) / std.
+NORMALIZATION = {"channel_order": "RGB", "mean": [0.5, 0.5, 0.5], "std": [0.5, 0.5, 0.5]}
 
 
 def normalize(image: np.ndarray) -> np.ndarray:
-    """RGB uint8 H x W x 3 -> float32 3 x H x W in [-1, 1] (PaddleSeg's mean 0.5, std 0.5)."""
+    """RGB uint8 H x W x 3 -> float32 3 x H x W in [-1, 1] (NORMALIZATION: PaddleSeg's mean
+    0.5, std 0.5)."""
     return (image.astype(np.float32).transpose(2, 0, 1) / 127.5) - 1.0
 
 
@@ -53,13 +73,12 @@ class TrainSamples:
         rng = np.random.default_rng(seed)
         data, train = self.cfg["data"], self.cfg["train"]
         image, label = self.reader.load(index)
-        check_label_values(label, self.schema.num_classes, data["ignore_index"],
-                           self.reader.frames[index].label)
         image, label = self._scene(image, label, rng)
         h, w = label.shape
         box: Box = (0, 0, w, h)
-        if data["crop"] == "face":
-            boxes = face_boxes(label, self.ids, data["min_face_pixels"])
+        if data["crop"] != "frame":
+            boxes = label_boxes(label, data["crop"], self.ids, data["ignore_index"],
+                                data["min_face_pixels"])
             if boxes:   # frames without a face train on the whole frame (all background)
                 shift = rng.uniform(-train["shift_jitter"], train["shift_jitter"], 2)
                 box = expand_box(boxes[rng.integers(len(boxes))], data["face_margin"], (w, h),
@@ -95,6 +114,12 @@ class TrainSamples:
             return paste_onto(image, label, background, rng.uniform(lo, hi), tuple(rng.random(2)),
                               self.cfg["data"]["ignore_index"])
         return image, label
+
+
+def collate_seg(samples: List[Tuple[np.ndarray, np.ndarray]]) -> Tuple[paddle.Tensor, paddle.Tensor]:
+    """Images N x 3 x h x w float32 and labels N x h x w int64, as tensors."""
+    return (paddle.to_tensor(np.stack([s[0] for s in samples])),
+            paddle.to_tensor(np.stack([s[1] for s in samples])))
 
 
 def list_backgrounds(root: Optional[str]) -> List[Path]:

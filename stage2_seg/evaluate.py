@@ -10,9 +10,9 @@ from tqdm import tqdm
 
 from facevid.files import write_image
 from facevid.metrics import SegEvaluator, scores_from_confusion
-from facevid.readers import Reader, check_label_values
+from facevid.readers import Reader
 from facevid.splits import open_split
-from stage2_seg.data import crop_boxes
+from stage2_seg.data import gt_crop_boxes
 from stage2_seg.parser import Parser, dygraph_forward
 
 
@@ -27,14 +27,13 @@ def evaluate(model: paddle.nn.Layer, cfg: Dict[str, Any], reader: Optional[Reade
     gt_hist = np.zeros(schema.num_classes, np.int64)
     was_training = model.training
     model.eval()
-    parser = Parser(cfg, dygraph_forward(model))
+    parser = Parser.from_config(cfg, dygraph_forward(model))
     n = len(reader) if max_frames is None else min(max_frames, len(reader))
     try:
         for i in tqdm(range(n), desc="eval", unit="frame", disable=not show_progress, leave=False):
             ref = reader.frames[i]
             image, label = reader.load(i)
-            check_label_values(label, schema.num_classes, ignore, ref.label)
-            logits = parser.frame_logits(image, crop_boxes(cfg, label))
+            logits = parser.frame_logits(image, gt_crop_boxes(cfg, label))
             pred = np.argmax(logits, axis=0).astype(np.uint8)
             evaluator.add(pred, label, ref.clip)
             gt_hist += np.bincount(label[label != ignore].ravel(), minlength=schema.num_classes)[:schema.num_classes]

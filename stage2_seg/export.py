@@ -4,35 +4,35 @@ argmax: the postprocess resizes soft logits before deciding), and run it with on
 DESIGN.md section 2 measured OCRNet+HRNet_W18 at 480x480 on the 2-core CPU: 0.62 s per frame
 through Paddle Inference with oneDNN against 3.13 s in dygraph, with the same outputs.
 """
+import json
 from pathlib import Path
 from typing import Any, Dict
 
 import numpy as np
 import paddle
 
-from facevid.checkpoint import load_weights
-from facevid.config import load_config, public_view
+from facevid.config import public_view
 from facevid.errors import UserError
 from facevid.files import atomic_dir, write_json
-from stage2_seg.components import build_model
-from stage2_seg.parser import Forward
+from stage2_seg.data import NORMALIZATION
+from stage2_seg.parser import CropRule, Forward, build_trained_model
 
 MODEL_FILE, PARAMS_FILE, META_FILE = "model.pdmodel", "model.pdiparams", "export.json"
 
 
 def export_parser(cfg: Dict[str, Any], weights: Path, out_dir: Path, overwrite: bool = False) -> Path:
-    """Write OUT/model.pdmodel, model.pdiparams and export.json (config, schema, input size)."""
-    with paddle.utils.unique_name.guard():
-        model = build_model(cfg)
-    load_weights(weights, model)
-    model.eval()
+    """Write OUT/model.pdmodel, model.pdiparams and export.json: what the model expects
+    (input size, normalisation, crop rule) and gives (logits of the schema's classes)."""
+    model = build_trained_model(cfg, weights)
     w, h = cfg["eval"]["size"]
     spec = [paddle.static.InputSpec([None, 3, h, w], "float32", name="image")]
     with atomic_dir(out_dir, overwrite=overwrite) as tmp:
         paddle.jit.save(paddle.jit.to_static(model, input_spec=spec), str(tmp / "model"))
-        schema = cfg["_schema"]
+        schema, rule = cfg["_schema"], CropRule.from_config(cfg)
         write_json(tmp / META_FILE, {
             "output": "logits", "input_size": [w, h], "num_classes": schema.num_classes,
+            "normalize": NORMALIZATION, "crop": {"mode": rule.mode, "margin": rule.margin,
+                                                 "square": rule.square},
             "schema": schema.name, "class_names": list(schema.class_names),
             "config": public_view(cfg), "config_path": cfg["_config_path"], "weights": str(weights)})
     return Path(out_dir)
@@ -41,6 +41,26 @@ def export_parser(cfg: Dict[str, Any], weights: Path, out_dir: Path, overwrite: 
 def is_exported(path: Path) -> bool:
     path = Path(path)
     return all((path / f).is_file() for f in (MODEL_FILE, PARAMS_FILE, META_FILE))
+
+
+def read_export_record(export_dir: Path, cfg: Dict[str, Any]) -> Dict[str, Any]:
+    """export.json of an export, checked against the config it is used with."""
+    export_dir = Path(export_dir)
+    if not is_exported(export_dir):
+        raise UserError(f"{export_dir}: not an exported model (needs {MODEL_FILE}, {PARAMS_FILE}, "
+                        f"{META_FILE}); run tools/export.py")
+    try:
+        record = json.loads((export_dir / META_FILE).read_text())
+        size, names = record["input_size"], record["class_names"]
+    except (ValueError, KeyError, TypeError):
+        raise UserError(f"{export_dir / META_FILE}: damaged or not written by tools/export.py; "
+                        "export the model again") from None
+    if names != list(cfg["_schema"].class_names):
+        raise UserError(f"{export_dir}: the export's classes {names} differ from the config's "
+                        f"schema '{cfg['_schema'].name}'; pair the export with its own config")
+    if not (isinstance(size, list) and len(size) == 2 and all(isinstance(v, int) for v in size)):
+        raise UserError(f"{export_dir / META_FILE}: input_size {size!r} is not [w, h]")
+    return record
 
 
 def exported_forward(export_dir: Path, threads: int = 2, onednn: bool = True) -> Forward:
@@ -55,7 +75,11 @@ def exported_forward(export_dir: Path, threads: int = 2, onednn: bool = True) ->
     if onednn:
         config.enable_mkldnn()
     config.disable_glog_info()
-    predictor = paddle.inference.create_predictor(config)
+    try:
+        predictor = paddle.inference.create_predictor(config)
+    except (RuntimeError, ValueError, OSError) as exc:
+        raise UserError(f"{export_dir}: Paddle Inference cannot load this export "
+                        f"({str(exc).strip().splitlines()[-1][:200]}); export the model again") from None
     input_handle = predictor.get_input_handle(predictor.get_input_names()[0])
     output_handle = predictor.get_output_handle(predictor.get_output_names()[0])
 
@@ -65,10 +89,3 @@ def exported_forward(export_dir: Path, threads: int = 2, onednn: bool = True) ->
         predictor.run()
         return output_handle.copy_to_cpu()
     return run
-
-
-def exported_config(export_dir: Path) -> Dict[str, Any]:
-    """The config an exported model was built from (re-validated: the schema file must exist)."""
-    import json
-    meta = json.loads((Path(export_dir) / META_FILE).read_text())
-    return load_config(Path(meta["config_path"]))

@@ -1,19 +1,54 @@
-"""Parsing crops of frames with one stage-2 model, dygraph or exported (Paddle Inference).
+"""Parsing frames with one stage-2 model, dygraph or exported (Paddle Inference).
+
+The parser owns its crop contract: it turns a detector's `Detections` into crops with the
+margin and square rule its model was trained with (`data.crop`, `data.face_margin`), parses
+them at its input size, and pastes the soft logits back into the frame. The detector hands over
+detections only.
 
 A `Forward` maps a normalised batch N x 3 x h x w to logits N x C x h x w (numpy in, numpy
 out), so the same code runs either backend. Logits stay soft until the frame is assembled.
 """
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import paddle
 import paddle.nn.functional as F
 
+from facevid.config import load_config
 from facevid.crops import crop, frame_background_logits, paste_logits
+from facevid.detections import Detections, crop_boxes
+from facevid.errors import ConfigError
+from facevid.mask_boxes import FACE, PERSON
+from facevid.schema import ClassSchema
 from stage2_seg.data import normalize
 
 Forward = Callable[[np.ndarray], np.ndarray]
 Box = Tuple[int, int, int, int]
+# What each training crop mode crops around at inference: the detector category, or the frame.
+CROP_CLASS = {"face": FACE, "person": PERSON, "frame": None}
+
+
+@dataclass(frozen=True)
+class CropRule:
+    """How a parser's crops are cut: around detections of `mode` (face, person) grown by
+    `margin` of their size on each side (square or not), or the whole frame (mode frame)."""
+    mode: str
+    margin: float
+    square: bool = True
+
+    @classmethod
+    def from_config(cls, cfg: Dict[str, Any]) -> "CropRule":
+        return cls(cfg["data"]["crop"], float(cfg["data"]["face_margin"]), True)
+
+    def boxes(self, dets: Detections, frame_size: Tuple[int, int]) -> List[Box]:
+        """Crop boxes for a frame (W, H); nothing detected: the whole frame (a frame without a
+        face is parsed as one crop, so a face the detector missed can still be found)."""
+        if self.mode == "frame":
+            return [(0, 0, frame_size[0], frame_size[1])]
+        return crop_boxes(dets, frame_size, self.margin, self.square, CROP_CLASS[self.mode],
+                          fallback_whole_frame=True)
 
 
 def dygraph_forward(model: paddle.nn.Layer) -> Forward:
@@ -29,14 +64,42 @@ def dygraph_forward(model: paddle.nn.Layer) -> Forward:
 
 
 class Parser:
-    """One stage-2 model: crops at its eval size, optional mirror-aware flip TTA."""
+    """One stage-2 model: crops at its input size, optional mirror-aware flip TTA."""
 
-    def __init__(self, cfg: Dict[str, Any], forward: Forward, batch_size: int = 8):
-        self.cfg, self.forward, self.batch_size = cfg, forward, batch_size
-        self.size = tuple(cfg["eval"]["size"])
-        self.num_classes = cfg["_schema"].num_classes
-        self.mirror_lut: Optional[np.ndarray] = (cfg["_schema"].mirror_lut()
-                                                 if cfg["eval"]["flip_tta"] else None)
+    def __init__(self, forward: Forward, schema: ClassSchema, size: Tuple[int, int],
+                 crop_rule: CropRule, flip_tta: bool = False, batch_size: int = 8,
+                 name: str = "parser"):
+        self.forward, self.schema, self.size = forward, schema, tuple(size)
+        self.crop_rule, self.batch_size, self.name = crop_rule, batch_size, name
+        self.num_classes = schema.num_classes
+        self.mirror_lut: Optional[np.ndarray] = schema.mirror_lut() if flip_tta else None
+
+    @classmethod
+    def from_config(cls, cfg: Dict[str, Any], forward: Forward, name: str = "parser",
+                    size: Optional[Tuple[int, int]] = None) -> "Parser":
+        return cls(forward, cfg["_schema"], tuple(size or cfg["eval"]["size"]),
+                   CropRule.from_config(cfg), cfg["eval"]["flip_tta"], name=name)
+
+    @classmethod
+    def from_files(cls, config: Path, weights: Optional[Path] = None,
+                   export_dir: Optional[Path] = None, threads: int = 2, name: Optional[str] = None,
+                   opts: Sequence[str] = ()) -> "Parser":
+        """A parser from a stage-2 config and its weights, or from an export of it (run through
+        Paddle Inference; its recorded input size is used)."""
+        cfg = load_config(Path(config), opts)
+        if cfg["stage"] != "seg":
+            raise ConfigError(f"{config} is a '{cfg['stage']}' config; a parser needs a stage-2 "
+                              "(stage: seg) config")
+        name = name or Path(config).stem
+        if export_dir is not None:
+            from stage2_seg.export import exported_forward, read_export_record
+            record = read_export_record(export_dir, cfg)
+            return cls.from_config(cfg, exported_forward(export_dir, threads), name,
+                                   size=tuple(record["input_size"]))
+        if weights is None:
+            raise ConfigError(f"parser {name}: give weights or an export_dir")
+        model = build_trained_model(cfg, weights)
+        return cls.from_config(cfg, dygraph_forward(model), name)
 
     def parse_crops(self, crops: List[np.ndarray]) -> List[np.ndarray]:
         """RGB uint8 crops (h x w x 3, all the same size) -> logits C x h x w each.
@@ -55,6 +118,9 @@ class Parser:
             out.extend(logits)
         return out
 
+    def crop_boxes(self, dets: Detections, frame_size: Tuple[int, int]) -> List[Box]:
+        return self.crop_rule.boxes(dets, frame_size)
+
     def frame_logits(self, image: np.ndarray, boxes: Sequence[Box],
                      mode: str = "bilinear") -> np.ndarray:
         """C x H x W logits of a frame from crops at `boxes` (no boxes: all background)."""
@@ -64,3 +130,15 @@ class Parser:
         pairs = [crop(image, box, self.size) for box in boxes]
         logits = self.parse_crops([p[0] for p in pairs])
         return paste_logits(logits, [p[1] for p in pairs], mode=mode)
+
+
+def build_trained_model(cfg: Dict[str, Any], weights: Path) -> paddle.nn.Layer:
+    """The config's model with `weights` loaded, in eval mode. A fresh name scope keeps
+    parameter names independent of what else the process built."""
+    from facevid.checkpoint import load_weights
+    from stage2_seg.components import build_model
+    with paddle.utils.unique_name.guard():
+        model = build_model(cfg)
+    load_weights(weights, model)
+    model.eval()
+    return model

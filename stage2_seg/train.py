@@ -5,31 +5,14 @@ from typing import Any, Dict
 
 import paddle
 
-from facevid.batches import IterationBatches
-from facevid.errors import ConfigError
+from facevid.batches import IterationBatches, load_batches
 from facevid.loop import Task, build_optimizer, fit, seed_everything
+from facevid.readers import check_every_frame
 from facevid.splits import open_split
-from stage2_seg.components import build_loss_terms, build_model, named_outputs
-from stage2_seg.data import TrainSamples
+from stage2_seg.components import build_model
+from stage2_seg.data import TrainSamples, collate_seg
 from stage2_seg.evaluate import evaluate
-
-
-class LossComputer:
-    """L = sum over the configured terms of coef * loss(model output named by the term)."""
-
-    def __init__(self, cfg: Dict[str, Any]):
-        self.terms = build_loss_terms(cfg)
-
-    def __call__(self, outputs, labels: paddle.Tensor) -> Dict[str, paddle.Tensor]:
-        named = named_outputs(outputs)
-        parts = {}
-        for term in self.terms:
-            if term.output not in named:
-                raise ConfigError(f"loss term {term.name} reads output '{term.output}', but the "
-                                  f"model gives {sorted(named)}")
-            parts[term.name] = term.coef * term.loss(named[term.output], labels)
-        parts["total"] = paddle.add_n(list(parts.values()))
-        return parts
+from stage2_seg.losses.terms import LossComputer
 
 
 def train(cfg: Dict[str, Any], out_dir: Path, resume: bool = False,
@@ -41,17 +24,18 @@ def train(cfg: Dict[str, Any], out_dir: Path, resume: bool = False,
         # Open both splits first: a broken data folder fails before anything is written.
         samples = TrainSamples(cfg)
         val_reader = open_split(cfg, "val")
+        check_every_frame(samples.reader, "training data", show_progress)
+        check_every_frame(val_reader, "validation data", show_progress)
         seed_everything(cfg["seed"])
         model = build_model(cfg)
         optimizer, schedule = build_optimizer(cfg, model)
-        losses = LossComputer(cfg)
+        losses = LossComputer.for_model(cfg, model)   # a term naming a missing output fails here
         tc = cfg["train"]
 
         def batches(start: int, rank: int, world: int):
             sampler = IterationBatches(len(samples), tc["batch_size"], cfg["seed"], start,
                                        tc["iters"], rank, world)
-            return paddle.io.DataLoader(samples, batch_sampler=sampler,
-                                        num_workers=tc["num_workers"], use_shared_memory=False)
+            return load_batches(samples, sampler, collate_seg, tc["num_workers"])
 
         task = Task(
             model=model, optimizer=optimizer, schedule=schedule, batches=batches,

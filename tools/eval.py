@@ -34,22 +34,20 @@ def summary(metrics: dict) -> str:
     return text
 
 
-def _evaluate_detector(args) -> dict:
+def _evaluate_detector(cfg: dict, args) -> dict:
     if args.save_pred:
         raise UserError("--save-pred is for stage-2 configs")
     from stage1_detect.detector import Detector   # paddle only once the config is valid
     from stage1_detect.evaluate import evaluate_detector
-    return evaluate_detector(Detector.from_files(args.config, args.weights, args.opts))
+    return evaluate_detector(Detector.from_files(args.config, args.weights, args.opts), cfg)
 
 
 def _evaluate_parser(cfg: dict, args) -> dict:
-    from facevid.checkpoint import load_weights   # paddle only once the config is valid
-    from stage2_seg.components import build_model
-    from stage2_seg.evaluate import evaluate
-    model = build_model(cfg)
-    load_weights(args.weights, model)
+    from stage2_seg.evaluate import evaluate       # paddle only once the config is valid
+    from stage2_seg.parser import build_trained_model
+    model = build_trained_model(cfg, args.weights)
     if args.save_pred:
-        with atomic_dir(args.save_pred, overwrite=True) as tmp:
+        with atomic_dir(args.save_pred, overwrite=args.overwrite) as tmp:
             return evaluate(model, cfg, save_pred=tmp)
     return evaluate(model, cfg)
 
@@ -62,6 +60,8 @@ def main() -> None:
     parser.add_argument("--opts", nargs="*", default=[], metavar="KEY=VALUE",
                         help="config overrides, e.g. data.val_root=DIR")
     parser.add_argument("--save-pred", help="model mode: also write predicted label PNGs here")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace a non-empty --save-pred folder (default: refuse)")
     parser.add_argument("--pred", help="folder of predicted label PNGs (folder mode)")
     parser.add_argument("--gt", help="folder of ground-truth label PNGs (folder mode)")
     parser.add_argument("--schema", default="sfp18",
@@ -78,9 +78,9 @@ def main() -> None:
         if not (args.config and args.weights):
             raise UserError("give -c CONFIG and --weights W to evaluate a model, "
                             "or --pred DIR and --gt DIR to score label folders")
-        cfg = load_config(args.config, args.opts)
+        cfg = load_config(args.config, args.opts, stages=("seg", "det"))
         if cfg["stage"] == "det":
-            metrics = _evaluate_detector(args)
+            metrics = _evaluate_detector(cfg, args)
         else:
             metrics = _evaluate_parser(cfg, args)
         metrics.update({"config": args.config, "weights": args.weights})

@@ -9,7 +9,6 @@ import argparse
 
 from facevid.cli import run_main
 from facevid.config import load_config
-from facevid.errors import UserError
 
 
 def main() -> None:
@@ -22,10 +21,7 @@ def main() -> None:
                         help="config overrides (e.g. eval.size=[480,480]: the input size)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     args = parser.parse_args()
-    cfg = load_config(args.config, args.opts)
-    if cfg["stage"] != "seg":
-        raise UserError("tools/export.py exports stage-2 models; stage 1 runs in dygraph "
-                        "(see the README)")
+    cfg = load_config(args.config, args.opts, stages=("seg",))
     from stage2_seg.export import export_parser   # paddle only once the config is valid
     out = export_parser(cfg, args.weights, args.out, overwrite=args.overwrite)
     print(f"exported to {out} (input {cfg['eval']['size'][0]}x{cfg['eval']['size'][1]}, output logits)")

@@ -21,6 +21,7 @@ import numpy as np
 from tqdm import tqdm
 
 from facevid.cli import run_main
+from facevid.config import load_config
 from facevid.errors import UserError
 from facevid.files import atomic_dir, write_image, write_json
 from facevid.video import FrameSource, VideoWriter, overlay
@@ -42,8 +43,9 @@ def main() -> None:
     parser.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     args = parser.parse_args()
     frames = FrameSource(args.video, args.image, args.dir, args.max_frames)
-    from facevid.pipeline import STAGES, Pipeline   # paddle only once the input is readable
-    pipe = Pipeline.from_config(args.pipeline, args.opts)
+    cfg = load_config(args.pipeline, args.opts, stages=("pipeline",))
+    from pipeline.pipeline import STAGES, Pipeline   # paddle only once the inputs are checked
+    pipe = Pipeline.from_loaded(cfg)
     started = time.perf_counter()
     faces, totals, names = [], {k: 0.0 for k in STAGES + ("decode", "encode")}, []
     with atomic_dir(args.out, overwrite=args.overwrite) as tmp:
@@ -57,12 +59,12 @@ def main() -> None:
                     totals[key] += value
                 tic = time.perf_counter()
                 write_image(tmp / "labels" / f"{name}.png", result.labels)
-                shown = overlay(frame, result.labels, pipe.schema, pipe.cfg["overlay"]["alpha"],
+                shown = overlay(frame, result.labels, pipe.schema, cfg["overlay"]["alpha"],
                                 result.crops if pipe.detector is not None else ())
                 if frames.video is not None:
                     if writer is None:
                         writer = VideoWriter(tmp / "overlay.mp4",
-                                             frames.fps or pipe.cfg["overlay"]["fps"],
+                                             frames.fps or cfg["overlay"]["fps"],
                                              (shown.shape[1], shown.shape[0]))
                     writer.write(shown)
                 else:

@@ -20,7 +20,7 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-c", "--config", required=True, help="a reproduce preset YAML")
     args = parser.parse_args()
-    from facevid.reproduce import reproduce
+    from pipeline.reproduce import reproduce
     print(reproduce(args.config)["table"])
 
 

@@ -25,7 +25,7 @@ def main() -> None:
     parser.add_argument("--opts", nargs="*", default=[], metavar="KEY=VALUE",
                         help="config overrides, e.g. train.iters=100 data.train_root=DIR")
     args = parser.parse_args()
-    cfg = load_config(args.config, args.opts)
+    cfg = load_config(args.config, args.opts, stages=("seg", "det"))
     # paddle is imported only once the config is valid
     if cfg["stage"] == "det":
         from stage1_detect.train import train

@@ -9,7 +9,7 @@ In training the model returns a dict of logits at the input size: `seg` (final d
 `aux` (OCR soft regions), `edge` (1 channel) and, with the refine head, `refined`. In eval it
 returns `[logits]`, the refined ones when there is a refine head, like PaddleSeg's models.
 """
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Tuple
 
 import paddle
 import paddle.nn as nn
@@ -83,6 +83,11 @@ class EANet(nn.Layer):
 
     def _up(self, x: paddle.Tensor, size) -> paddle.Tensor:
         return F.interpolate(x, size, mode="bilinear", align_corners=self.align_corners)
+
+    @property
+    def training_outputs(self) -> Tuple[str, ...]:
+        """The names of the logits forward returns in training (what loss terms may read)."""
+        return ("seg", "aux", "edge") + (("refined",) if self.refine is not None else ())
 
     def forward(self, x: paddle.Tensor):
         feats = self.backbone(x)

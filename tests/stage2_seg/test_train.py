@@ -15,8 +15,9 @@ from facevid.batches import IterationBatches
 from stage2_seg.data import TrainSamples
 from stage2_seg.evaluate import evaluate
 from facevid.loop import build_optimizer, seed_everything
-from stage2_seg.train import LossComputer, train
-from tests.conftest import MICRO_OPTS, TINY
+from stage2_seg.losses.terms import LossComputer
+from stage2_seg.train import train
+from tests.helpers import MICRO_OPTS, TINY
 
 
 def _cfg(synth_root, *extra):
@@ -31,7 +32,7 @@ def test_forward_shapes_and_backward_gives_gradients(synth_root):
     main, aux = model(x)
     assert main.shape == [2, 18, 32, 32] and aux.shape == [2, 18, 32, 32]
     labels = paddle.randint(0, 18, [2, 32, 32])
-    LossComputer(cfg)([main, aux], labels)["total"].backward()
+    LossComputer.for_model(cfg, model)([main, aux], labels)["total"].backward()
     grads = [p.grad for p in model.parameters() if not p.stop_gradient]
     assert all(g is not None for g in grads)
     assert sum(float(g.abs().sum()) for g in grads) > 0
@@ -45,7 +46,7 @@ def test_a_few_steps_lower_the_loss_on_a_fixed_batch(synth_root):
     model = build_model(cfg)
     optimizer, schedule = build_optimizer(cfg, model)
     assert schedule is None                       # lr_schedule=constant
-    losses = LossComputer(cfg)
+    losses = LossComputer.for_model(cfg, model)
     samples = TrainSamples(cfg)
     batch = [samples[(i, i)] for i in range(2)]
     images = paddle.to_tensor(np.stack([b[0] for b in batch]))

@@ -8,7 +8,8 @@ each step) to `OUT/results.json`.
 
 Rows: each model alone; the hard-vote ensemble of the three; the ensemble refined by GrabCut;
 the main model with argmax-then-nearest resizing (against bilinear logits) and evaluated at its
-training size (against the evaluation size). Every row uses the trained detector's crops.
+training size (against the evaluation size). Every row is computed from `Pipeline` output, the
+code `tools/infer.py` runs, with the trained detector; `OUT/pipeline.yml` is that pipeline.
 """
 import json
 import subprocess
@@ -19,10 +20,12 @@ from typing import Any, Callable, Dict, List
 import numpy as np
 from tqdm import tqdm
 
+import yaml
+
 from facevid.config import load_config, public_view
-from facevid.files import write_bytes, write_json
-from facevid.metrics import SegEvaluator
+from facevid.files import write_bytes, write_json, write_text
 from facevid.synthetic import generate
+from pipeline.pipeline import GrabCutSettings, Pipeline
 
 ROOT = Path(__file__).resolve().parent.parent
 METRICS = ("miou", "mean_f1", "J", "F", "JF", "decay")
@@ -51,10 +54,12 @@ class Steps:
         return record["result"]
 
 
+def _data_opts(cfg: Dict[str, Any]) -> List[str]:
+    return [f"data.train_root={cfg['train_root']}", f"data.val_root={cfg['val_root']}"]
+
+
 def _model_cfg(entry: Dict[str, Any], cfg: Dict[str, Any]) -> Dict[str, Any]:
-    return load_config(ROOT / entry["config"],
-                       [f"data.train_root={cfg['train_root']}", f"data.val_root={cfg['val_root']}",
-                        *entry.get("opts", [])])
+    return load_config(ROOT / entry["config"], _data_opts(cfg) + list(entry.get("opts", [])))
 
 
 def _train(stage_cfg: Dict[str, Any], out: Path) -> Dict[str, Any]:
@@ -71,55 +76,58 @@ def _train(stage_cfg: Dict[str, Any], out: Path) -> Dict[str, Any]:
     return {"weights": str(out / "best_model.pdparams"), "config": public_view(stage_cfg)}
 
 
-def _evaluate_rows(cfg: Dict[str, Any], model_cfgs: Dict[str, Dict], out: Path) -> List[Dict[str, Any]]:
-    import facevid.paddle_env  # noqa: F401  (before paddle)
-    import paddle
-    from facevid.checkpoint import load_weights
+def _evaluate_rows(cfg: Dict[str, Any], out: Path) -> List[Dict[str, Any]]:
+    """Every row from Pipeline output on the validation frames: one pass of the ensemble
+    pipeline gives each model's probabilities (model rows), the vote (ensemble row) and the
+    refined labels (GrabCut row); the main model's resize and input-size rows are the same
+    pipeline's `parse` with the main parser alone, on the same detections."""
+    from facevid.metrics import SegEvaluator
     from facevid.splits import open_split
-    from postprocess.ensemble import hard_vote, softmax
-    from postprocess.grabcut import refine_labels
-    from stage1_detect.detector import VideoDetector
-    from stage2_seg.components import build_model
-    from stage2_seg.parser import Parser, dygraph_forward
+    from stage2_seg.parser import Parser
 
-    detector = _detector(cfg, out)
-    parsers = {}
-    for name, mcfg in model_cfgs.items():
-        with paddle.utils.unique_name.guard():
-            model = build_model(mcfg)
-        load_weights(out / _slug(name) / "best_model.pdparams", model)
-        model.eval()
-        parsers[name] = Parser(mcfg, dygraph_forward(model))
-    main = cfg["main_model"]
-    main_cfg = dict(model_cfgs[main], eval=dict(model_cfgs[main]["eval"], size=cfg["train_size_eval"]))
-    small = Parser(main_cfg, parsers[main].forward)
-    schema = next(iter(model_cfgs.values()))["_schema"]
-    rows = list(model_cfgs) + ["hard-vote ensemble", "ensemble + GrabCut",
-                               f"{main} argmax-nearest", f"{main} infer at train size"]
-    evaluators = {r: SegEvaluator(schema.num_classes) for r in rows}
-    reader = open_split(next(iter(model_cfgs.values())), "val")
-    video, clip = None, None
+    pipe = Pipeline.from_config(out / "pipeline.yml")    # what tools/infer.py would run
+    main = next(p for p in pipe.parsers if p.name == cfg["main_model"])
+    plain = GrabCutSettings(enabled=False)
+    nearest = Pipeline([main], pipe.detector, resize="nearest", grabcut=plain)
+    small = Pipeline([Parser(main.forward, main.schema, tuple(cfg["train_size_eval"]), main.crop_rule,
+                             main.mirror_lut is not None, name=main.name)], pipe.detector, grabcut=plain)
+    models = [p.name for p in pipe.parsers]
+    rows = models + ["hard-vote ensemble", "ensemble + GrabCut",
+                     f"{main.name} argmax-nearest", f"{main.name} infer at train size"]
+    evaluators = {r: SegEvaluator(pipe.schema.num_classes) for r in rows}
+    reader = open_split(_model_cfg(next(iter(cfg["models"].values())), cfg), "val")
+    clip = None
     for i in tqdm(range(len(reader)), desc="score rows", unit="frame"):
         ref = reader.frames[i]
         image, label = reader.load(i)
         if ref.clip != clip:                       # a new clip: do not carry boxes across
-            video, clip = VideoDetector(detector), ref.clip
-        boxes = detector.crop_boxes(video(image), (image.shape[1], image.shape[0]))
-        probs = {n: softmax(p.frame_logits(image, boxes)) for n, p in parsers.items()}
-        labels = {n: p.argmax(0).astype(np.uint8) for n, p in probs.items()}
-        for n in model_cfgs:
-            evaluators[n].add(labels[n], label, ref.clip)
-        voted = hard_vote([labels[n] for n in model_cfgs], schema.num_classes,
-                          [probs[n].max(0) for n in model_cfgs])
-        evaluators["hard-vote ensemble"].add(voted, label, ref.clip)
-        mean = np.mean([probs[n] for n in model_cfgs], axis=0)
-        evaluators["ensemble + GrabCut"].add(refine_labels(image, voted, mean), label, ref.clip)
-        nearest = parsers[main].frame_logits(image, boxes, mode="nearest").argmax(0).astype(np.uint8)
-        evaluators[f"{main} argmax-nearest"].add(nearest, label, ref.clip)
-        evaluators[f"{main} infer at train size"].add(
-            small.frame_logits(image, boxes).argmax(0).astype(np.uint8), label, ref.clip)
+            pipe.new_video()
+            clip = ref.clip
+        result = pipe(image)
+        predictions = {n: result.model_probs[n].argmax(0).astype(np.uint8) for n in models}
+        predictions.update({
+            "hard-vote ensemble": result.voted, "ensemble + GrabCut": result.labels,
+            rows[-2]: nearest.parse(image, result.detections).labels,
+            rows[-1]: small.parse(image, result.detections).labels})
+        for row, pred in predictions.items():
+            evaluators[row].add(pred, label, ref.clip)
     # A list, not a mapping: the table keeps this order (JSON files are written key-sorted).
     return [{"row": r, "metrics": evaluators[r].result()} for r in rows]
+
+
+def pipeline_config(cfg: Dict[str, Any], out: Path) -> Dict[str, Any]:
+    """The pipeline YAML of the "ensemble + GrabCut" row: `tools/infer.py --pipeline` with it
+    runs exactly what that row scored."""
+    det = cfg["detector"]
+    return {
+        "stage": "pipeline",
+        "detector": {"config": str(ROOT / det["config"]), "weights": str(out / "det" / "best_model.pdparams"),
+                     "opts": _data_opts(cfg) + list(det.get("opts", []))},
+        "parsers": [{"name": name, "config": str(ROOT / entry["config"]),
+                     "weights": str(out / _slug(name) / "best_model.pdparams"),
+                     "opts": _data_opts(cfg) + list(entry.get("opts", []))}
+                    for name, entry in cfg["models"].items()],
+        "ensemble": "hard", "resize": "bilinear", "grabcut": dict(cfg["grabcut"])}
 
 
 def _slug(name: str) -> str:
@@ -127,7 +135,7 @@ def _slug(name: str) -> str:
 
 
 def reproduce(config: Path, log: Callable[[str], None] = print) -> Dict[str, Any]:
-    cfg = load_config(Path(config))
+    cfg = load_config(Path(config), stages=("reproduce",))
     out = Path(cfg["out"])
     steps = Steps(out, log)
     started = time.time()
@@ -146,7 +154,8 @@ def reproduce(config: Path, log: Callable[[str], None] = print) -> Dict[str, Any
     steps.run("train_detector", lambda: _train(det_cfg, out / "det"))
     for name, mcfg in model_cfgs.items():
         steps.run(f"train_{_slug(name)}", lambda mcfg=mcfg, name=name: _train(mcfg, out / _slug(name)))
-    scores = steps.run("score_rows", lambda: _evaluate_rows(cfg, model_cfgs, out))
+    write_text(out / "pipeline.yml", yaml.safe_dump(pipeline_config(cfg, out), sort_keys=False))
+    scores = steps.run("score_rows", lambda: _evaluate_rows(cfg, out))
     det_scores = steps.run("score_detector", lambda: _score_detector(cfg, out))
     results = {"commit": commit, "config": public_view(cfg), "rows": scores, "detector": det_scores,
                "steps": {k: v["seconds"] for k, v in steps.records.items()},
@@ -157,18 +166,13 @@ def reproduce(config: Path, log: Callable[[str], None] = print) -> Dict[str, Any
     return {"table": table, "results": results}
 
 
-def _detector(cfg: Dict[str, Any], out: Path):
-    """The trained detector, with the preset's data roots and overrides."""
-    from stage1_detect.detector import Detector
-    entry = cfg["detector"]
-    return Detector.from_files(ROOT / entry["config"], out / "det" / "best_model.pdparams",
-                               [f"data.train_root={cfg['train_root']}",
-                                f"data.val_root={cfg['val_root']}", *entry.get("opts", [])])
-
-
 def _score_detector(cfg: Dict[str, Any], out: Path) -> Dict[str, Any]:
+    from stage1_detect.detector import Detector
     from stage1_detect.evaluate import evaluate_detector
-    return evaluate_detector(_detector(cfg, out))
+    entry = cfg["detector"]
+    opts = _data_opts(cfg) + list(entry.get("opts", []))
+    detector = Detector.from_files(ROOT / entry["config"], out / "det" / "best_model.pdparams", opts)
+    return evaluate_detector(detector, _model_cfg(entry, cfg))
 
 
 def render_table(scores: List[Dict[str, Any]], published: Dict[str, float]) -> str:

@@ -13,13 +13,11 @@ import paddle
 from facevid.checkpoint import save_weights
 from facevid.config import load_config
 from facevid.errors import ConfigError
-from facevid.pipeline import Pipeline
+from pipeline import Pipeline
 from facevid.synthetic import generate
 from stage1_detect.model import build_detector
 from stage2_seg.components import build_model
-from tests.conftest import ROOT
-from tests.test_eanet import MICRO_EANET
-from tests.test_stage1 import MICRO_DET, TINY_DET
+from tests.helpers import MICRO_DET, MICRO_EANET, ROOT, TINY_DET
 
 EANET = ROOT / "configs" / "stage2_eanet_cat_tiny.yml"
 
@@ -64,7 +62,9 @@ def test_api_returns_labels_probabilities_and_detections(tmp_path, models):
     assert result.probs.shape == (18, 96, 128)
     np.testing.assert_allclose(result.probs.sum(0), 1.0, atol=1e-4)
     assert result.crops and set(result.seconds) == {"detect", "parse", "postprocess"}
-    assert len(result.detections) <= pipe.detector.cfg["infer"]["max_detections"]
+    assert len(result.detections) <= pipe.detector.point.max_detections
+    assert sorted(result.model_probs) == ["seg", "seg#2"] and result.voted.shape == (96, 128)
+    np.testing.assert_allclose(result.probs, np.mean(list(result.model_probs.values()), 0), atol=1e-6)
 
 
 def test_pipeline_rejects_models_with_different_schemas(tmp_path, models):

@@ -13,8 +13,7 @@ from facevid.errors import UserError
 from stage2_seg.components import build_model
 from stage2_seg.export import export_parser, exported_forward
 from stage2_seg.parser import dygraph_forward
-from tests.conftest import ROOT
-from tests.test_eanet import MICRO_EANET
+from tests.helpers import MICRO_EANET, ROOT
 
 
 def test_exported_model_matches_dygraph(tmp_path):

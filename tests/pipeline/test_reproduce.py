@@ -3,13 +3,13 @@ import json
 import subprocess
 import sys
 
+import pytest
 import yaml
 
-from tests.conftest import ROOT
+from facevid.schema import load_schema
+from facevid.score_folders import score_folders
 
-MICRO_SEG = ["train.iters=2", "train.crop_size=[32,32]", "eval.size=[32,32]",
-             "model.ocr_mid_channels=16", "model.backbone.stage4_num_channels=[4,8,16,32]",
-             "model.backbone.stage3_num_channels=[4,8,16]", "model.backbone.stage2_num_channels=[4,8]"]
+from tests.helpers import MICRO_SEG, ROOT
 
 
 def test_reproduce_writes_every_row_reuses_steps_and_resumes(tmp_path):
@@ -42,6 +42,17 @@ def test_reproduce_writes_every_row_reuses_steps_and_resumes(tmp_path):
     assert set(results["steps"]) >= {"data", "train_detector", "train_OCRNet", "score_rows"}
     table = (out / "table.md").read_text()
     assert "| ensemble + GrabCut |" in table and "83.42" in table
+
+    # The row is what tools/infer.py computes with the pipeline reproduce wrote beside it.
+    clip = out / "data" / "val" / "clip_0000"
+    infer = subprocess.run([sys.executable, "tools/infer.py", "--dir", str(clip / "images"),
+                            "--pipeline", str(out / "pipeline.yml"), "--out", str(tmp_path / "inf")],
+                           cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert infer.returncode == 0, infer.stderr[-3000:]
+    scored = score_folders(tmp_path / "inf", clip, load_schema("sfp18"), show_progress=False)
+    row = next(r["metrics"] for r in results["rows"] if r["row"] == "ensemble + GrabCut")
+    for key in ("miou", "mean_f1", "J", "F"):
+        assert scored[key] == pytest.approx(row[key], abs=1e-9), key
 
     # An interruption after training, before its step was recorded: the rerun does not retrain.
     (out / "steps" / "train_EANet-Cat.json").unlink()

@@ -9,11 +9,10 @@ from facevid.config import load_config
 from facevid.errors import ConfigError
 from stage2_seg.components import build_model
 from stage2_seg.parser import Parser, dygraph_forward
-from stage2_seg.train import LossComputer
-from tests.conftest import MICRO_OPTS, ROOT
+from stage2_seg.losses.terms import LossComputer
+from tests.helpers import MICRO_EANET, MICRO_OPTS, ROOT
 
 CONFIGS = ROOT / "configs"
-MICRO_EANET = MICRO_OPTS + ["model.edge_channels=4", "model.refine_growth=4"]
 
 
 def _tiny(fusion, *extra):
@@ -30,7 +29,7 @@ def test_training_outputs_and_every_loss_term_backpropagates(fusion):
     assert set(out) == {"seg", "aux", "edge", "refined"}
     assert out["seg"].shape == [2, 18, 32, 32] and out["edge"].shape == [2, 1, 32, 32]
     labels = paddle.randint(0, 18, [2, 32, 32])
-    parts = LossComputer(cfg)(out, labels)
+    parts = LossComputer.for_model(cfg, model)(out, labels)
     assert {"aux/CrossEntropyLoss", "seg/LovaszSoftmaxLoss", "edge/EdgeBCELoss",
             "seg/EdgeAttentionCELoss", "refined/CrossEntropyLoss"} <= set(parts)
     parts["total"].backward()
@@ -54,8 +53,8 @@ def test_refine_head_starts_as_the_identity_and_is_switchable():
 def test_a_loss_on_a_missing_output_and_a_bad_fusion_are_config_errors():
     cfg = _tiny("cat", "model.refine_layers=0")
     model = build_model(cfg)
-    with pytest.raises(ConfigError, match="reads output 'refined'"):
-        LossComputer(cfg)(model(paddle.randn([1, 3, 32, 32])), paddle.zeros([1, 32, 32], "int64"))
+    with pytest.raises(ConfigError, match="reads output 'refined'"):   # before any training
+        LossComputer.for_model(cfg, model)
     with pytest.raises(ConfigError, match="fusion must be one of"):
         build_model(_tiny("cat", "model.fusion=sum"))
 
@@ -84,14 +83,15 @@ def test_flip_tta_of_a_mirror_symmetric_input_gives_mirror_consistent_labels():
     half = rng.integers(0, 255, (32, 16, 3), dtype=np.uint8)
     symmetric = np.concatenate([half, half[:, ::-1]], axis=1)
     lut = cfg["_schema"].mirror_lut()
-    tta = Parser(load_config(CONFIGS / "stage2_eanet_cat_tiny.yml", MICRO_EANET + ["eval.flip_tta=true"]),
-                 dygraph_forward(model))
+    tta = Parser.from_config(load_config(CONFIGS / "stage2_eanet_cat_tiny.yml",
+                                         MICRO_EANET + ["eval.flip_tta=true"]), dygraph_forward(model))
     (logits,) = tta.parse_crops([symmetric])
     labels = np.argmax(logits, axis=0).astype(np.uint8)
     assert any(lut[c] != c for c in np.unique(labels))     # some left/right class is predicted
     assert np.array_equal(lut[labels[:, ::-1]], labels)
-    plain_parser = Parser(load_config(CONFIGS / "stage2_eanet_cat_tiny.yml",
-                                      MICRO_EANET + ["eval.flip_tta=false"]), dygraph_forward(model))
+    plain_parser = Parser.from_config(load_config(CONFIGS / "stage2_eanet_cat_tiny.yml",
+                                                  MICRO_EANET + ["eval.flip_tta=false"]),
+                                      dygraph_forward(model))
     (plain,) = plain_parser.parse_crops([symmetric])
     swapped = plain[lut[:18]][:, :, ::-1]
     assert not np.allclose(swapped, plain)          # without TTA the model is not symmetric

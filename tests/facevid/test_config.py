@@ -2,7 +2,7 @@ import pytest
 
 from facevid.config import load_config
 from facevid.errors import ConfigError
-from tests.conftest import TINY
+from tests.helpers import CONFIGS, TINY
 
 VALID = {
     "schema": "lapa",
@@ -44,12 +44,28 @@ def test_missing_file_and_missing_required_key(tmp_path, write_yaml):
         load_config(write_yaml("c.yml", broken))
 
 
-def test_only_one_base_level(write_yaml):
-    write_yaml("a.yml", {**VALID, "_base_": "b.yml"})
-    write_yaml("b.yml", VALID)
-    child = write_yaml("c.yml", {"_base_": "a.yml"})
-    with pytest.raises(ConfigError, match="one _base_ level"):
-        load_config(child)
+def test_bases_chain_and_list_merge_in_order_and_loops_are_errors(write_yaml):
+    write_yaml("a.yml", {**VALID, "_base_": "b.yml", "seed": 3})
+    write_yaml("b.yml", {**VALID, "seed": 1})
+    write_yaml("part.yml", {"train": {"iters": 9}, "seed": 4})
+    chained = load_config(write_yaml("c.yml", {"_base_": "a.yml"}))
+    assert chained["seed"] == 3
+    listed = load_config(write_yaml("d.yml", {"_base_": ["a.yml", "part.yml"], "eval": {"size": 40}}))
+    assert listed["seed"] == 4 and listed["train"]["iters"] == 9 and listed["eval"]["size"] == [40, 40]
+    write_yaml("x.yml", {"_base_": "y.yml"})
+    write_yaml("y.yml", {"_base_": "x.yml"})
+    with pytest.raises(ConfigError, match="loops"):
+        load_config(write_yaml("z.yml", {"_base_": "x.yml"}))
+
+
+def test_the_shipped_variants_state_only_what_they_change():
+    cat, add = load_config(CONFIGS / "stage2_eanet_cat.yml"), load_config(CONFIGS / "stage2_eanet_add.yml")
+    assert add["model"]["fusion"] == "add" and cat["model"]["fusion"] == "cat"
+    assert {k: v for k, v in add["model"].items() if k != "fusion"} == \
+        {k: v for k, v in cat["model"].items() if k != "fusion"}
+    tiny = load_config(CONFIGS / "stage2_eanet_cat_tiny.yml")
+    assert tiny["model"]["backbone"]["stage4_num_channels"] == [16, 32, 64, 128]
+    assert tiny["loss"] == cat["loss"]
 
 
 def test_num_classes_must_match_schema(write_yaml):

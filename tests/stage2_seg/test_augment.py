@@ -1,6 +1,9 @@
 import numpy as np
 
-from stage2_seg.augment import color_jitter, partial_box, rotate
+from facevid.schema import load_schema
+from stage2_seg.augment import color_jitter, mirror, partial_box, rotate
+
+SCHEMA = load_schema("sfp18")
 
 
 def test_partial_box_keeps_a_third_or_two_thirds_from_each_side():
@@ -31,3 +34,25 @@ def test_color_jitter_identity_and_brightness():
     assert (color_jitter(image, 1.5, 1.0, 1.0) == 150).all()
     grey = color_jitter(np.array([[[200, 100, 0]]], np.uint8), 1.0, 1.0, 0.0)
     assert grey.max() - grey.min() <= 1        # saturation 0: grey
+
+
+def test_flip_moves_pixels_and_swaps_left_and_right_classes():
+    image = np.zeros((4, 6, 3), np.uint8)
+    image[1, 0] = 200
+    label = np.zeros((4, 6), np.uint8)
+    label[1, 0] = SCHEMA.index("left_eye")
+    label[2, 5] = SCHEMA.index("skin")
+    label[3, 3] = 255                                           # ignore stays ignore
+    flipped_image, flipped = mirror(image, label, SCHEMA.mirror_lut())
+    assert flipped_image[1, 5, 0] == 200
+    assert flipped[1, 5] == SCHEMA.index("right_eye")
+    assert flipped[2, 0] == SCHEMA.index("skin") and flipped[3, 2] == 255
+
+
+def test_flip_twice_is_the_identity():
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 255, (5, 7, 3), dtype=np.uint8)
+    label = rng.integers(0, 18, (5, 7), dtype=np.uint8)
+    lut = SCHEMA.mirror_lut()
+    twice = mirror(*mirror(image, label, lut), lut)
+    assert np.array_equal(twice[0], image) and np.array_equal(twice[1], label)

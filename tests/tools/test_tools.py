@@ -6,7 +6,7 @@ import sys
 import numpy as np
 
 from facevid.files import write_image
-from tests.conftest import ROOT, TINY
+from tests.helpers import ROOT, TINY
 
 
 def _run(*args):
@@ -68,7 +68,7 @@ def test_eval_scores_label_folders(tmp_path):
 def test_training_runs_under_paddle_distributed_launch(synth_root, tmp_path):
     """Two CPU processes, the multi-GPU path without a GPU: rank 0 writes a checkpoint that
     records the world size."""
-    from tests.conftest import MICRO_OPTS
+    from tests.helpers import MICRO_OPTS
     result = _run("-m", "paddle.distributed.launch", "--nproc_per_node", 2,
                   "--log_dir", tmp_path / "log", "tools/train.py", "-c", TINY, "--out", tmp_path / "run",
                   "--opts", *MICRO_OPTS, f"data.train_root={synth_root}", f"data.val_root={synth_root}",

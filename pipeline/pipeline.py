@@ -1,0 +1,142 @@
+"""The whole pipeline for one frame: detect, crop, parse, paste logits back, ensemble, argmax,
+GrabCut. The Python API for other programs:
+
+    pipe = Pipeline.from_config("configs/pipeline_faces.yml")
+    pipe.new_video()                 # before each video: resets the carried-over boxes
+    result = pipe(frame_rgb)         # FrameResult: labels, probs, per-model probs, detections
+
+Paddle and the stage packages are imported when a pipeline is built, not when this module is.
+"""
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from facevid.config import load_config
+from facevid.detections import Detections
+from facevid.errors import ConfigError
+from facevid.frames import as_rgb_frame
+from facevid.schema import ClassSchema
+from postprocess.ensemble import hard_vote, soft_vote, softmax
+from postprocess.grabcut import refine_labels
+
+STAGES = ("detect", "parse", "postprocess")
+Box = Tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class GrabCutSettings:
+    enabled: bool = True
+    band: int = 6             # pixels either side of the outline that GrabCut may change
+    confident: float = 0.9    # pixels at least this sure of their class are kept as they are
+    iterations: int = 2
+
+
+@dataclass
+class FrameResult:
+    labels: np.ndarray                 # H x W uint8 class ids (after ensembling and GrabCut)
+    probs: np.ndarray                  # C x H x W float32, mean over the models
+    model_probs: Dict[str, np.ndarray]  # C x H x W float32 of each model, by parser name
+    voted: np.ndarray                  # H x W uint8: the ensemble's labels before GrabCut
+    detections: Detections             # what stage 1 found (after merging / carrying over)
+    crops: List[Box]                   # the crop boxes of the first parser
+    seconds: Dict[str, float] = field(default_factory=dict)   # per stage
+
+
+class Pipeline:
+    def __init__(self, parsers: Sequence[Any], detector: Optional[Any] = None,
+                 ensemble: str = "hard", resize: str = "bilinear",
+                 grabcut: GrabCutSettings = GrabCutSettings()):
+        self.parsers, self.detector = list(parsers), detector
+        self.ensemble, self.resize, self.grabcut = ensemble, resize, grabcut
+        if len({p.schema.class_names for p in self.parsers}) != 1:
+            raise ConfigError("the parsers use different class schemas; an ensemble needs one")
+        if len({p.name for p in self.parsers}) != len(self.parsers):
+            raise ConfigError("two parsers have the same name; give each a `name:`")
+        self.schema: ClassSchema = self.parsers[0].schema
+        self.crop_class = self._crop_class()
+        self.video_detector = None
+        self._frame_size: Optional[Tuple[int, int]] = None
+        self.new_video()
+
+    def _crop_class(self) -> Optional[int]:
+        from stage2_seg.parser import CROP_CLASS
+        classes = {CROP_CLASS[p.crop_rule.mode] for p in self.parsers} - {None}
+        if len(classes) > 1:
+            raise ConfigError("the parsers crop different things (faces and persons); "
+                              "one pipeline ensembles parsers of one crop mode")
+        if self.detector is not None and not classes:
+            raise ConfigError("the pipeline has a detector but every parser parses whole frames "
+                              "(data.crop: frame); remove the detector or use crop-trained parsers")
+        return classes.pop() if classes else None
+
+    @classmethod
+    def from_config(cls, path: Path, opts: Sequence[str] = ()) -> "Pipeline":
+        """A pipeline from its YAML (stage: pipeline) and `key=value` overrides."""
+        return cls.from_loaded(load_config(path, opts, stages=("pipeline",)))
+
+    @classmethod
+    def from_loaded(cls, cfg: Dict[str, Any]) -> "Pipeline":
+        """A pipeline from a loaded pipeline config (tools read its other sections too)."""
+        from stage2_seg.parser import Parser       # paddle only once the config is valid
+        parsers, names = [], set()
+        for i, entry in enumerate(cfg["parsers"]):
+            name = entry.get("name") or Path(entry["config"]).stem
+            name = name if name not in names else f"{name}#{i + 1}"
+            names.add(name)
+            parsers.append(Parser.from_files(entry["config"], entry.get("weights"),
+                                             entry.get("export_dir"), threads=cfg["threads"],
+                                             name=name, opts=entry.get("opts") or ()))
+        detector = None
+        if cfg["detector"] is not None:
+            from stage1_detect.detector import Detector
+            det = cfg["detector"]
+            detector = Detector.from_files(det["config"], det["weights"], det.get("opts") or ())
+        return cls(parsers, detector, cfg["ensemble"], cfg["resize"], GrabCutSettings(**cfg["grabcut"]))
+
+    def new_video(self) -> None:
+        """Forget the boxes carried over from the previous frames."""
+        self._frame_size = None
+        if self.detector is not None:
+            from stage1_detect.detector import VideoDetector
+            self.video_detector = VideoDetector(self.detector, self.crop_class)
+
+    def __call__(self, frame: np.ndarray) -> FrameResult:
+        """frame: RGB uint8 H x W x 3 (grey and RGBA are converted, anything else refused)."""
+        frame = as_rgb_frame(frame)
+        size = (frame.shape[1], frame.shape[0])
+        if self._frame_size is not None and size != self._frame_size:
+            self.new_video()    # boxes from a frame of another size would crop the wrong place
+        self._frame_size = size
+        tic = time.perf_counter()
+        dets = self.video_detector(frame) if self.video_detector is not None else Detections.empty()
+        return self.parse(frame, dets, {"detect": time.perf_counter() - tic})
+
+    def parse(self, frame: np.ndarray, dets: Detections,
+              seconds: Optional[Dict[str, float]] = None) -> FrameResult:
+        """Everything after detection, for a frame and its detections."""
+        seconds = dict(seconds or {})
+        size = (frame.shape[1], frame.shape[0])
+        tic = time.perf_counter()
+        crops = {p.name: p.crop_boxes(dets, size) for p in self.parsers}
+        probs = {p.name: softmax(p.frame_logits(frame, crops[p.name], mode=self.resize))
+                 for p in self.parsers}
+        seconds["parse"] = time.perf_counter() - tic
+
+        tic = time.perf_counter()
+        stacked = list(probs.values())
+        mean = soft_vote(stacked) if len(stacked) > 1 else stacked[0]
+        if len(stacked) > 1 and self.ensemble == "hard":
+            voted = hard_vote([p.argmax(0).astype(np.uint8) for p in stacked],
+                              self.schema.num_classes, [p.max(0) for p in stacked])
+        else:
+            voted = mean.argmax(0).astype(np.uint8)
+        labels = voted
+        if self.grabcut.enabled:
+            labels = refine_labels(frame, voted, mean, self.grabcut.band, self.grabcut.confident,
+                                   self.grabcut.iterations)
+        seconds["postprocess"] = time.perf_counter() - tic
+        return FrameResult(labels, mean.astype(np.float32), probs, voted, dets,
+                           crops[self.parsers[0].name], seconds)
