@@ -1,4 +1,5 @@
-"""Import this module before paddle, so users never have to set the flag themselves.
+"""Import this module before paddle, so users never have to set the flag (or the import order
+below) themselves.
 
 paddledet 2.6 builds tensors with `paddle.concat` of scalars, which paddle >= 2.5 turned into
 0-D tensors; `FLAGS_set_to_1d=1` restores the 1-D behaviour it expects (DESIGN.md section 2).
@@ -7,8 +8,13 @@ Paddle reads the flag once, when it is first imported, so setting it later has n
 import os
 import sys
 
-if "paddle" in sys.modules and os.environ.get("FLAGS_set_to_1d") != "1":
+if "paddle" in sys.modules and (os.environ.get("FLAGS_set_to_1d") != "1" or "cv2" not in sys.modules):
     raise ImportError(
         "paddle was imported before facevid.paddle_env, so FLAGS_set_to_1d=1 could not take "
         "effect; import stage1_detect/stage2_seg (or facevid.paddle_env) before paddle")
 os.environ["FLAGS_set_to_1d"] = "1"
+
+# OpenCV must be loaded before paddle: with paddle's libraries loaded first, OpenCV's libpng
+# binds paddle's zlib and PNG decoding fails ("IDAT: bad parameters to zlib") or crashes in
+# inflateReset2 (measured here with paddlepaddle 2.6.2 and opencv-python 4.5.5.64).
+import cv2  # noqa: E402,F401
