@@ -21,6 +21,7 @@ from typing import Dict, List
 import numpy as np
 
 from facevid.cli import run_main
+from facevid.config import load_config
 from facevid.files import read_label, write_bytes, write_json
 from facevid.metrics import SegEvaluator
 from facevid.video import FrameSource, overlay
@@ -88,10 +89,12 @@ def main() -> None:
     nearest = Pipeline.from_config(args.pipeline, ["grabcut.enabled=false", "resize=nearest"])
     rows["dygraph, argmax-nearest"] = run_pipeline(nearest, source, labels, num_classes)
     exported = Pipeline.from_config(args.pipeline, ["grabcut.enabled=false"])
+    pipe_cfg = load_config(args.pipeline, stages=("pipeline",))
     with tempfile.TemporaryDirectory() as tmp:
-        for i, (entry, p) in enumerate(zip(exported.cfg["parsers"], exported.parsers)):
-            path = export_parser(p.cfg, Path(entry["weights"]), Path(tmp) / str(i))
-            p.forward = exported_forward(path, threads=exported.cfg["threads"])
+        for i, (entry, p) in enumerate(zip(pipe_cfg["parsers"], exported.parsers)):
+            seg_cfg = load_config(entry["config"], entry.get("opts") or (), stages=("seg",))
+            path = export_parser(seg_cfg, Path(entry["weights"]), Path(tmp) / str(i))
+            p.forward = exported_forward(path, threads=pipe_cfg["threads"])
         rows["exported, bilinear"] = run_pipeline(exported, source, labels, num_classes)
         grab = Pipeline.from_config(args.pipeline, ["grabcut.enabled=true"])
         for p, e in zip(grab.parsers, exported.parsers):

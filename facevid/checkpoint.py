@@ -1,43 +1,39 @@
-"""Checkpoints written atomically, for both stages (the one facevid module that needs paddle).
+"""Weights and checkpoints, written atomically, for both stages.
 
-Each checkpoint is a folder `iter_NNNNNNN/` built under a temporary name and renamed when
-complete, so an interrupted save never looks like a checkpoint. `state.json` is written last
-inside it; resume takes the newest folder that has one."""
+Each checkpoint is a folder `iter_NNNNNNN/` (model.pdparams, optimizer.pdopt, state.json)
+built under a temporary name and renamed when complete, so an interrupted save never looks like
+a checkpoint. Resuming verifies the newest one (every file loads, the state names its
+iteration) and falls back to the one before when it is damaged, saying so.
+"""
+import io
 import json
-import os
 import shutil
-import tempfile
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import facevid.paddle_env  # noqa: F401  (before paddle)
 import paddle
 
 from facevid.errors import UserError
-from facevid.files import write_json
+from facevid.files import make_tmp_dir, remove_stale_tmp, replace_dir, write_bytes, write_json
+
+MODEL, OPTIMIZER, STATE = "model.pdparams", "optimizer.pdopt", "state.json"
+
+
+def _serialized(obj: Any) -> bytes:
+    buffer = io.BytesIO()
+    paddle.save(obj, buffer)
+    return buffer.getvalue()
 
 
 def save_weights(path: Path, model: paddle.nn.Layer) -> None:
     """Write a model's parameters to `path` (.pdparams) atomically."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
-    try:
-        paddle.save(model.state_dict(), str(tmp / "model.pdparams"))
-        os.replace(tmp / "model.pdparams", path)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    write_bytes(Path(path), _serialized(model.state_dict()))
 
 
 def load_weights(path: Path, model: paddle.nn.Layer) -> None:
     """Load parameters, failing clearly when they do not fit the model the config builds."""
-    path = Path(path)
-    if not path.is_file():
-        raise UserError(f"weights file not found: {path}")
-    try:
-        state = paddle.load(str(path))
-    except Exception as exc:   # paddle raises assorted types for a corrupt file
-        raise UserError(f"{path}: cannot be read as paddle weights ({exc})") from None
+    state = _read_state_dict(Path(path))
     own = model.state_dict()
     missing = sorted(set(own) - set(state))
     if missing:
@@ -51,36 +47,77 @@ def load_weights(path: Path, model: paddle.nn.Layer) -> None:
     model.set_state_dict(state)
 
 
+def _read_state_dict(path: Path) -> Dict[str, Any]:
+    if not path.is_file():
+        raise UserError(f"weights file not found: {path}")
+    try:
+        state = paddle.load(str(path))
+    except Exception as exc:   # paddle raises assorted types for a damaged file
+        raise UserError(f"{path}: cannot be read as paddle weights "
+                        f"({type(exc).__name__}: {str(exc).strip()[:120]})") from None
+    if not isinstance(state, dict):
+        raise UserError(f"{path}: does not hold a parameter dictionary")
+    return state
+
+
 def save_checkpoint(out_dir: Path, iteration: int, model: paddle.nn.Layer,
                     optimizer: paddle.optimizer.Optimizer, state: Dict[str, Any], keep: int) -> Path:
-    out_dir = Path(out_dir)
-    final = out_dir / f"iter_{iteration:07d}"
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=out_dir))
+    final = Path(out_dir) / f"iter_{iteration:07d}"
+    remove_stale_tmp(final)
+    tmp = make_tmp_dir(final)
     try:
-        paddle.save(model.state_dict(), str(tmp / "model.pdparams"))
-        paddle.save(optimizer.state_dict(), str(tmp / "optimizer.pdopt"))
-        write_json(tmp / "state.json", dict(state, iteration=iteration))
-        if final.exists():
-            shutil.rmtree(final)
-        os.replace(tmp, final)
+        (tmp / MODEL).write_bytes(_serialized(model.state_dict()))
+        (tmp / OPTIMIZER).write_bytes(_serialized(optimizer.state_dict()))
+        write_json(tmp / STATE, dict(state, iteration=iteration))    # last: marks it complete
+        replace_dir(tmp, final)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    for old in sorted(_complete(out_dir))[:-keep]:
+    for old in complete_checkpoints(out_dir)[:-keep]:
         shutil.rmtree(old, ignore_errors=True)
     return final
 
 
-def _complete(out_dir: Path):
-    return [p for p in Path(out_dir).glob("iter_*") if (p / "state.json").is_file()]
+def complete_checkpoints(out_dir: Path) -> List[Path]:
+    """Checkpoint folders that were finished (they hold state.json), oldest first."""
+    return sorted(p for p in Path(out_dir).glob("iter_*") if (p / STATE).is_file())
 
 
 def latest_checkpoint(out_dir: Path) -> Optional[Path]:
-    found = sorted(_complete(out_dir))
+    found = complete_checkpoints(out_dir)
     return found[-1] if found else None
+
+
+def checkpoint_problem(path: Path) -> Optional[str]:
+    """Why a checkpoint cannot be resumed from (None when every file loads)."""
+    try:
+        state = json.loads((path / STATE).read_text())
+        int(state["iteration"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return f"{STATE} is unreadable ({type(exc).__name__})"
+    for name in (MODEL, OPTIMIZER):
+        try:
+            _read_state_dict(path / name)
+        except UserError as exc:
+            return str(exc)
+    return None
+
+
+def usable_checkpoint(out_dir: Path, log: Callable[[str], None] = print
+                      ) -> Tuple[Optional[Path], List[str]]:
+    """The newest checkpoint that passes `checkpoint_problem`, and what was wrong with the
+    newer ones (each also reported through `log`)."""
+    skipped = []
+    for path in reversed(complete_checkpoints(out_dir)):
+        problem = checkpoint_problem(path)
+        if problem is None:
+            return path, skipped
+        skipped.append(f"{path.name}: {problem}")
+        log(f"warning: checkpoint {path} is damaged ({problem}); trying the one before it")
+    return None, skipped
 
 
 def load_checkpoint(path: Path, model: paddle.nn.Layer,
                     optimizer: paddle.optimizer.Optimizer) -> Dict[str, Any]:
-    load_weights(path / "model.pdparams", model)
-    optimizer.set_state_dict(paddle.load(str(path / "optimizer.pdopt")))
-    return json.loads((path / "state.json").read_text())
+    load_weights(path / MODEL, model)
+    optimizer.set_state_dict(_read_state_dict(path / OPTIMIZER))
+    return json.loads((path / STATE).read_text())

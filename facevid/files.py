@@ -87,19 +87,75 @@ def write_json(path: Path, obj: Any) -> None:
     write_bytes(Path(path), (json.dumps(obj, indent=2, sort_keys=True) + "\n").encode())
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _tmp_dir_prefix(final: Path) -> str:
+    return f".{final.name}.tmp-"
+
+
+def remove_stale_tmp(final: Path) -> None:
+    """Remove temporary folders of `final` left by a process that was killed (SIGKILL, power
+    loss): their names carry the writer's pid, and that process no longer runs."""
+    prefix = _tmp_dir_prefix(final)
+    if not final.parent.is_dir():
+        return
+    for old in final.parent.glob(prefix + "*"):
+        pid = old.name[len(prefix):].split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def make_tmp_dir(final: Path) -> Path:
+    """An empty folder beside `final` under a temporary name, with the permissions a plain
+    mkdir would give (not tempfile's 0700)."""
+    tmp = Path(tempfile.mkdtemp(prefix=f"{_tmp_dir_prefix(final)}{os.getpid()}-", dir=final.parent))
+    tmp.chmod(0o777 & ~_umask())
+    return tmp
+
+
+def replace_dir(tmp: Path, final: Path) -> None:
+    """Put the finished folder `tmp` in place of `final`; the old one is removed only after
+    the new one is in place."""
+    if final.exists():
+        old = final.with_name(f".{final.name}.old-{os.getpid()}")
+        os.replace(final, old)
+        os.replace(tmp, final)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, final)
+
+
 @contextlib.contextmanager
 def atomic_dir(final: Path, overwrite: bool = False) -> Iterator[Path]:
     """Yield a temporary folder beside `final`; on success it replaces `final` as a whole.
 
-    On any error the temporary folder is removed and `final` is left as it was.
+    On any error (and on SIGINT/SIGTERM, which facevid.cli turns into KeyboardInterrupt) the
+    temporary folder is removed and `final` is left as it was.
     """
     final = Path(final)
+    if final.exists() and not final.is_dir():
+        raise DataError(f"{final}: exists and is a file, not a folder; choose another --out")
     if final.exists() and any(final.iterdir()) and not overwrite:
         raise DataError(f"{final}: output folder exists and is not empty; "
                         "choose another --out or pass --overwrite")
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=final.parent))
+        remove_stale_tmp(final)
+        tmp = make_tmp_dir(final)
     except OSError as exc:
         raise DataError(f"{final}: cannot create the output folder ({exc.strerror}); "
                         "choose another --out") from None
@@ -108,10 +164,4 @@ def atomic_dir(final: Path, overwrite: bool = False) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    if final.exists():
-        old = final.with_name(f".{final.name}.old-{os.getpid()}")
-        os.replace(final, old)
-        os.replace(tmp, final)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, final)
+    replace_dir(tmp, final)

@@ -1,17 +1,21 @@
 """The training loop both stages share: small and plain (iteration based, like PaddleSeg's).
 
 Seeded; checkpoints atomically every `train.save_interval` and at the end; `resume=True`
-continues from the newest complete checkpoint with the same batches it would have seen;
+continues from the newest intact checkpoint (a damaged one is reported and skipped) with the
+same batches it would have seen, after comparing the config with the run's first one: a change
+of what the checkpoints mean (model, loss, optimizer, batch or crop size) is refused, other
+changes are appended to `OUT/resumes.json` (`OUT/config.json` stays the first run's);
 evaluates every `train.eval_interval` and keeps the best weights as `best_model.pdparams`;
 logs scalars to VisualDL (`OUT/vdl`) and shows a progress bar with ETA. Under
 `python -m paddle.distributed.launch` each process trains on its slice of every batch and the
 gradients are all-reduced (paddle.DataParallel); only rank 0 evaluates and writes.
 """
+import json
 import random
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 import numpy as np
 
@@ -20,7 +24,8 @@ import paddle
 import paddle.distributed as dist
 from tqdm import tqdm
 
-from facevid.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint, save_weights
+from facevid.checkpoint import (complete_checkpoints, load_checkpoint, save_checkpoint, save_weights,
+                                usable_checkpoint)
 from facevid.config import public_view
 from facevid.errors import UserError
 from facevid.files import write_json
@@ -76,74 +81,159 @@ def fit(cfg: Dict[str, Any], out_dir: Path, task: Task, resume: bool = False,
     if world > 1:
         dist.init_parallel_env()
     tc = cfg["train"]
-    model, optimizer = task.model, task.optimizer
-    start, best = 0, {task.best_key: -1.0, "iteration": None}
-    last = latest_checkpoint(out_dir) if out_dir.exists() else None
-    if resume:
-        if last is None:
-            raise UserError(f"--resume: no complete checkpoint in {out_dir}")
-        state = load_checkpoint(last, model, optimizer)
-        start, best = state["iteration"], state["best"]
-        if start >= tc["iters"]:
-            raise UserError(f"{last} is already at iteration {start} of train.iters={tc['iters']}; "
-                            "raise train.iters to train longer")
-    elif last is not None:
-        raise UserError(f"{out_dir} already holds checkpoints; pass --resume to continue them "
-                        "or choose another --out")
-    if rank == 0:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        write_json(out_dir / "config.json", public_view(cfg))
-
-    net = paddle.DataParallel(model) if world > 1 else model
+    start, best = _start(cfg, out_dir, task, resume, write=rank == 0)
+    net = paddle.DataParallel(task.model) if world > 1 else task.model
     writer = _visualdl(out_dir) if rank == 0 else None
     metrics: Dict[str, Any] = {}
     net.train()
     bar = tqdm(total=tc["iters"], initial=start, desc="train", unit="it",
                disable=not show_progress or rank != 0, dynamic_ncols=True)
-    tic = time.time()
+    clock = [time.time()]
     try:
         for it, batch in enumerate(task.batches(start, rank, world), start=start + 1):
-            # Dropout and samplers draw from paddle's global generator; seeding it per
-            # iteration makes a resumed run repeat the uninterrupted one exactly.
-            paddle.seed(cfg["seed"] * 1_000_003 + it)
-            parts = task.loss(net, batch)
-            parts["total"].backward()
-            optimizer.step()
-            optimizer.clear_grad()
-            if task.schedule is not None:
-                task.schedule.step()
+            parts = _step(cfg, task, net, batch, it)
             bar.update(1)
             if it % tc["log_interval"] == 0 or it == tc["iters"]:
-                values = {k: float(v) for k, v in parts.items()}
-                bar.set_postfix(loss=f"{values['total']:.3f}", lr=f"{optimizer.get_lr():.2e}")
-                if writer:
-                    for key, value in values.items():
-                        writer.add_scalar(f"train/loss_{key}", value, it)
-                    writer.add_scalar("train/lr", optimizer.get_lr(), it)
-                    writer.add_scalar("train/sec_per_iter", (time.time() - tic) / tc["log_interval"], it)
-                tic = time.time()
+                _log(parts, task.optimizer, it, tc["log_interval"], bar, writer, clock)
             final = it == tc["iters"]
             if rank == 0 and (it % tc["eval_interval"] == 0 or final):
-                metrics = task.evaluate()
-                model.train()
-                shown = {k: metrics[k] for k in task.report_keys if metrics.get(k) is not None}
-                bar.write(f"iter {it}: " + "  ".join(f"{k} {v:.4f}" for k, v in shown.items()))
-                if writer:
-                    for key, value in shown.items():
-                        writer.add_scalar(f"val/{key}", value, it)
-                score = metrics.get(task.best_key)
-                if score is not None and score > best[task.best_key]:
-                    best = {task.best_key: score, "iteration": it}
-                    save_weights(out_dir / "best_model.pdparams", model)
-                    write_json(out_dir / "best_metrics.json", dict(metrics, iteration=it))
+                metrics, best = _evaluate_and_keep_best(task, out_dir, it, best, bar, writer)
             if rank == 0 and (it % tc["save_interval"] == 0 or final):
-                save_checkpoint(out_dir, it, model, optimizer, {"best": best, "world_size": world},
-                                tc["keep_checkpoints"])
+                save_checkpoint(out_dir, it, task.model, task.optimizer,
+                                {"best": best, "world_size": world}, tc["keep_checkpoints"])
     finally:
         bar.close()
         if writer:
             writer.close()
     return metrics
+
+
+# Settings a resumed run may not change: they decide what the saved weights and optimizer
+# state mean (another model, loss, optimizer or batch would make the run a different one).
+FIXED_ON_RESUME = ("stage", "schema", "model", "loss", "ppdet", "train.optimizer",
+                   "train.batch_size", "train.crop_size", "train.image_size", "data.crop",
+                   "data.ignore_index")
+
+
+def _start(cfg: Dict[str, Any], out_dir: Path, task: Task, resume: bool,
+           write: bool) -> Tuple[int, Dict[str, Any]]:
+    """The iteration to start after and the best score so far: 0 for a new run, or those of
+    the newest intact checkpoint when resuming (after checking the config against the run's)."""
+    best: Dict[str, Any] = {task.best_key: -1.0, "iteration": None}
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UserError(f"--out {out_dir} is a file; give a folder for the run")
+    existing = complete_checkpoints(out_dir) if out_dir.is_dir() else []
+    if not resume:
+        if existing:
+            raise UserError(f"{out_dir} already holds checkpoints; pass --resume to continue them "
+                            "or choose another --out")
+        if write:
+            _create(out_dir)
+            write_json(out_dir / "config.json", public_view(cfg))
+        return 0, best
+    last, _ = usable_checkpoint(out_dir, log=lambda text: tqdm.write(text))
+    if last is None:
+        raise UserError(f"--resume: no intact checkpoint in {out_dir}"
+                        + (" (every one is damaged)" if existing else ""))
+    changes = config_changes(out_dir, cfg)
+    state = load_checkpoint(last, task.model, task.optimizer)
+    if state["iteration"] >= cfg["train"]["iters"]:
+        raise UserError(f"{last} is already at iteration {state['iteration']} of "
+                        f"train.iters={cfg['train']['iters']}; raise train.iters to train longer")
+    if write:
+        record_resume(out_dir, last, changes)
+    tqdm.write(f"resuming from {last}" + (f" with changes {changes}" if changes else ""))
+    return state["iteration"], state["best"]
+
+
+def _create(out_dir: Path) -> None:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"--out {out_dir}: cannot create the run folder ({exc.strerror})") from None
+
+
+def _flatten(tree: Any, prefix: str = "") -> Dict[str, Any]:
+    if isinstance(tree, dict):
+        out: Dict[str, Any] = {}
+        for key, value in tree.items():
+            out.update(_flatten(value, f"{prefix}{key}."))
+        return out
+    return {prefix.rstrip("."): tree}
+
+
+def config_changes(out_dir: Path, cfg: Dict[str, Any]) -> Dict[str, List[Any]]:
+    """{key: [the run's value, this one]} for every setting that differs from the run's first
+    config; a change in FIXED_ON_RESUME is a UserError that names it."""
+    path = out_dir / "config.json"
+    try:
+        first = json.loads(path.read_text())
+    except (OSError, ValueError):
+        raise UserError(f"--resume: {path} is missing or damaged, so the run's settings are "
+                        "unknown; start a new run with another --out") from None
+    old, new = _flatten(first), _flatten(json.loads(json.dumps(public_view(cfg))))
+    changes = {k: [old.get(k), new.get(k)] for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)}
+    fixed = [k for k in changes if any(k == f or k.startswith(f + ".") for f in FIXED_ON_RESUME)]
+    if fixed:
+        shown = ", ".join(f"{k}: {changes[k][0]!r} -> {changes[k][1]!r}" for k in fixed[:4])
+        raise UserError(f"--resume: the config changes what the checkpoints mean ({shown}); "
+                        "resume with the run's own settings or start a new run with another --out")
+    return changes
+
+
+def record_resume(out_dir: Path, checkpoint: Path, changes: Dict[str, List[Any]]) -> None:
+    """Append this resume to OUT/resumes.json (config.json stays the first run's)."""
+    path = out_dir / "resumes.json"
+    try:
+        history = json.loads(path.read_text()) if path.exists() else []
+    except ValueError:
+        history = []
+    history.append({"from": checkpoint.name, "at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                    "changes": changes})
+    write_json(path, history)
+
+
+def _step(cfg: Dict[str, Any], task: Task, net: paddle.nn.Layer, batch: Any,
+          it: int) -> Dict[str, paddle.Tensor]:
+    # Dropout and samplers draw from paddle's global generator; seeding it per iteration
+    # makes a resumed run repeat the uninterrupted one exactly.
+    paddle.seed(cfg["seed"] * 1_000_003 + it)
+    parts = task.loss(net, batch)
+    parts["total"].backward()
+    task.optimizer.step()
+    task.optimizer.clear_grad()
+    if task.schedule is not None:
+        task.schedule.step()
+    return parts
+
+
+def _log(parts: Dict[str, paddle.Tensor], optimizer: paddle.optimizer.Optimizer, it: int,
+         interval: int, bar: tqdm, writer: Any, clock: List[float]) -> None:
+    values = {k: float(v) for k, v in parts.items()}
+    bar.set_postfix(loss=f"{values['total']:.3f}", lr=f"{optimizer.get_lr():.2e}")
+    if writer:
+        for key, value in values.items():
+            writer.add_scalar(f"train/loss_{key}", value, it)
+        writer.add_scalar("train/lr", optimizer.get_lr(), it)
+        writer.add_scalar("train/sec_per_iter", (time.time() - clock[0]) / interval, it)
+    clock[0] = time.time()
+
+
+def _evaluate_and_keep_best(task: Task, out_dir: Path, it: int, best: Dict[str, Any], bar: tqdm,
+                            writer: Any) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+    metrics = task.evaluate()
+    task.model.train()
+    shown = {k: metrics[k] for k in task.report_keys if metrics.get(k) is not None}
+    bar.write(f"iter {it}: " + "  ".join(f"{k} {v:.4f}" for k, v in shown.items()))
+    if writer:
+        for key, value in shown.items():
+            writer.add_scalar(f"val/{key}", value, it)
+    score = metrics.get(task.best_key)
+    if score is not None and score > best[task.best_key]:
+        best = {task.best_key: score, "iteration": it}
+        save_weights(out_dir / "best_model.pdparams", task.model)
+        write_json(out_dir / "best_metrics.json", dict(metrics, iteration=it))
+    return metrics, best
 
 
 def _visualdl(out_dir: Path):

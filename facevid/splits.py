@@ -66,9 +66,18 @@ def hash_split(names: List[str], val_fraction: float, salt: str,
     return {"train": [n for n in names if not held_out(n)], "val": [n for n in names if held_out(n)]}
 
 
-def face_ids(cfg: Dict[str, Any]) -> List[int]:
-    schema: ClassSchema = cfg["_schema"]
+def box_class_ids(schema: ClassSchema, include_hair: bool) -> List[int]:
+    """The classes whose union is "a face" when boxes are derived from masks: the schema's
+    face_classes, plus hair when asked. A schema without face classes (portrait) has no face
+    boxes: asking for hair-inclusive face boxes there is an error, not a silent empty list."""
     ids = list(schema.face_class_ids)
-    if cfg["data"]["include_hair"] and "hair" in schema.class_names:
+    if include_hair:
+        if "hair" not in schema.class_names:
+            raise ConfigError(f"hair was asked to count as face, but schema '{schema.name}' has no "
+                              "hair class; drop --include-hair / data.include_hair")
         ids.append(schema.index("hair"))
     return ids
+
+
+def face_ids(cfg: Dict[str, Any]) -> List[int]:
+    return box_class_ids(cfg["_schema"], cfg["data"]["include_hair"])

@@ -63,12 +63,12 @@ def _model_cfg(entry: Dict[str, Any], cfg: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def _train(stage_cfg: Dict[str, Any], out: Path) -> Dict[str, Any]:
-    from facevid.checkpoint import latest_checkpoint
+    from facevid.checkpoint import usable_checkpoint
     if stage_cfg["stage"] == "det":
         from stage1_detect.train import train
     else:
         from stage2_seg.train import train
-    last = latest_checkpoint(out) if out.exists() else None
+    last = usable_checkpoint(out)[0] if out.exists() else None
     done = last is not None and json.loads((last / "state.json").read_text())["iteration"] >= \
         stage_cfg["train"]["iters"]
     if not done:                      # interrupted earlier: continue from the last checkpoint

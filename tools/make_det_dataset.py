@@ -15,6 +15,7 @@ from facevid.cli import run_main
 from facevid.config_specs import READER_FORMATS
 from facevid.files import write_json
 from facevid.mask_boxes import coco_from_reader
+from facevid.splits import box_class_ids
 from facevid.readers import open_reader
 from facevid.schema import load_schema
 
@@ -39,8 +40,8 @@ def main() -> None:
     args = parser.parse_args()
     schema = load_schema(args.schema)
     reader = open_reader(args.format, args.root, schema, args.image_dir, args.label_dir,
-                         args.mask_values)
-    ids = list(schema.face_class_ids) + ([schema.index("hair")] if args.include_hair else [])
+                         args.mask_values, args.ignore_index)
+    ids = box_class_ids(schema, args.include_hair)
     with tqdm(total=len(reader), desc="frames", unit="frame") as bar:
         coco = coco_from_reader(reader, ids, args.ignore_index, args.min_pixels,
                                 with_persons=not args.no_persons, relative_to=args.root,

@@ -1,7 +1,7 @@
 import numpy as np
 
 from facevid.schema import load_schema
-from stage2_seg.augment import color_jitter, mirror, partial_box, rotate
+from stage2_seg.augment import color_jitter, mirror, partial_box, paste_onto, rotate
 
 SCHEMA = load_schema("sfp18")
 
@@ -56,3 +56,18 @@ def test_flip_twice_is_the_identity():
     lut = SCHEMA.mirror_lut()
     twice = mirror(*mirror(image, label, lut), lut)
     assert np.array_equal(twice[0], image) and np.array_equal(twice[1], label)
+
+
+def test_paste_onto_places_the_scaled_person_and_labels_only_it():
+    image = np.full((40, 60, 3), 200, np.uint8)
+    label = np.zeros((40, 60), np.uint8)
+    label[10:30, 20:40] = 1
+    label[0, 0] = 255                                     # ignore: not pasted
+    background = np.zeros((20, 30, 3), np.uint8)          # another size: resized to the frame's
+    out, out_label = paste_onto(image, label, background, scale=0.5, offset=(0.0, 0.0),
+                                ignore_index=255, feather=0)
+    assert out.shape == image.shape and out_label.shape == label.shape
+    assert out_label.sum() == 10 * 10 and (out_label[5:15, 10:20] == 1).all()
+    assert (out[5:15, 10:20] == 200).all() and (out[out_label == 0] == 0).all()
+    soft, _ = paste_onto(image, label, background, 0.5, (0.0, 0.0), 255, feather=1.5)
+    assert 0 < soft[5:15, 9].mean() < 200               # feathered just outside the edge

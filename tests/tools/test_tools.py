@@ -93,3 +93,28 @@ def test_an_output_folder_that_cannot_be_created_is_a_clear_error(tmp_path):
     blocker.write_text("not a folder")
     result = _run("tools/make_synthetic.py", "--out", blocker / "sub" / "d", "--clips", 1)
     assert result.returncode == 2 and "cannot create the output folder" in result.stderr
+
+
+def test_make_det_dataset_hair_on_a_schema_without_hair_is_one_line(synth_root, tmp_path):
+    result = _run("tools/make_det_dataset.py", "--root", synth_root, "--schema", "portrait",
+                  "--include-hair", "--out", tmp_path / "boxes.json")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "no hair class" in result.stderr.strip().splitlines()[-1]
+    assert not (tmp_path / "boxes.json").exists()
+
+
+def test_make_split_writes_a_reproducible_split_by_group(tmp_path):
+    for name in ("Ann_Lee_0001", "Ann_Lee_0002", "Bo_Chan_0001", "Cy_Dee_0001"):
+        write_image(tmp_path / "d" / "images" / f"{name}.jpg", np.zeros((8, 8, 3), np.uint8))
+        write_image(tmp_path / "d" / "labels" / f"{name}.png", np.zeros((8, 8), np.uint8))
+    args = ("tools/make_split.py", "--root", tmp_path / "d", "--label-dir", "labels",
+            "--group", "person", "--val-fraction", "0.5", "--salt", "t")
+    assert _run(*args, "--out", tmp_path / "a.yml").returncode == 0
+    assert _run(*args, "--out", tmp_path / "b.yml").returncode == 0
+    import yaml
+    split = yaml.safe_load((tmp_path / "a.yml").read_text())
+    assert (tmp_path / "a.yml").read_text() == (tmp_path / "b.yml").read_text()
+    assert sorted(split["train"] + split["val"]) == ["Ann_Lee_0001", "Ann_Lee_0002", "Bo_Chan_0001",
+                                                     "Cy_Dee_0001"]
+    together = [n for n in split["val"] if n.startswith("Ann_Lee")]
+    assert len(together) in (0, 2)           # one person is never on both sides
