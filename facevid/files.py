@@ -40,8 +40,9 @@ def read_label(path: Path) -> np.ndarray:
         # Palette or grey PNGs saved as RGB: accept only if the channels agree.
         if not (np.array_equal(label[..., 0], label[..., 1])
                 and np.array_equal(label[..., 1], label[..., 2])):
-            raise DataError(f"{path}: label has {label.shape[2]} different channels; "
-                            "expected one channel of class ids")
+            raise DataError(f"{path}: is a colour image (RGB or a palette PNG), not a label map; "
+                            "expected one 8-bit channel of class ids (is this an image, or a "
+                            "colour-coded visualisation of labels?)")
         label = label[..., 0]
     if label.dtype != np.uint8:
         if label.max() > 255:
@@ -85,6 +86,18 @@ def write_text(path: Path, text: str) -> None:
 
 def write_json(path: Path, obj: Any) -> None:
     write_bytes(Path(path), (json.dumps(obj, indent=2, sort_keys=True) + "\n").encode())
+
+
+def check_not_inputs(out: Path, inputs, flag: str = "--out") -> None:
+    """An output folder may not be, or hold, an input: replacing it would delete the input."""
+    out = Path(out).resolve()
+    for path in inputs:
+        if path is None:
+            continue
+        path = Path(path).resolve()
+        if path == out or out in path.parents:
+            raise DataError(f"{flag} {out} {'is' if path == out else 'holds'} the input {path}; "
+                            f"writing there would replace it: choose another {flag}")
 
 
 def _umask() -> int:

@@ -31,6 +31,8 @@ def _images_in(folder: Path) -> List[Path]:
 
 
 def _require_dir(path: Path, layout: str) -> Path:
+    if path.is_file():
+        raise DataError(f"{path}: is a file, but a folder is expected here; expected layout: {layout}")
     if not path.is_dir():
         raise DataError(f"{path}: folder not found; expected layout: {layout}")
     return path

@@ -19,7 +19,13 @@ from facevid.schema import ClassSchema
 def score_folders(pred_root: Path, gt_root: Path, schema: ClassSchema, ignore_index: int = 255,
                   show_progress: bool = True) -> Dict[str, Any]:
     pred_root, gt_root = Path(pred_root), Path(gt_root)
+    if not schema.num_classes <= ignore_index <= 255:
+        raise DataError(f"--ignore-index {ignore_index} is a class of schema '{schema.name}' "
+                        f"(classes 0-{schema.num_classes - 1}); pixels of that class would go "
+                        f"unscored. Use a value in [{schema.num_classes}, 255] (default 255)")
     for root, what in ((pred_root, "--pred"), (gt_root, "--gt")):
+        if root.is_file():
+            raise DataError(f"{what} {root} is a file; give the folder of label PNGs")
         if not root.is_dir():
             raise DataError(f"{what} folder not found: {root}")
     gt_files = sorted(gt_root.rglob("*.png"))

@@ -13,29 +13,27 @@ from facevid.schema import ClassSchema
 
 
 class FrameSource:
-    """Iterates (name, RGB frame) from a video file, one image, or a folder of images."""
+    """Iterates (name, RGB frame) from a video file, one image, or a folder of images. Every
+    check that needs only the input (exists, decodes) runs here, before any model is loaded."""
 
     def __init__(self, video: Optional[Path] = None, image: Optional[Path] = None,
                  folder: Optional[Path] = None, max_frames: Optional[int] = None):
+        if max_frames is not None and max_frames < 1:
+            raise DataError(f"--max-frames must be a positive number, got {max_frames}")
         self.max_frames = max_frames
         self.fps: Optional[float] = None
+        self.count: Optional[int] = None
         self.video: Optional[Path] = Path(video) if video else None
         self.images: List[Path] = []
         if self.video is not None:
-            if not self.video.is_file():
-                raise DataError(f"{self.video}: video file not found")
-            cap = cv2.VideoCapture(str(self.video))
-            ok, _ = cap.read() if cap.isOpened() else (False, None)
-            self.fps = cap.get(cv2.CAP_PROP_FPS) or None
-            self.count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
-            cap.release()
-            if not ok:
-                raise DataError(f"{self.video}: cannot read any frame (empty, corrupt or an "
-                                "unsupported codec)")
+            self._open_video(self.video)
         elif image is not None:
             self.images = [Path(image)]
+            read_image(self.images[0])          # missing or undecodable: say so now
         elif folder is not None:
             folder = Path(folder)
+            if folder.is_file():
+                raise DataError(f"{folder}: is a file, not a folder; use --image or --video for one file")
             if not folder.is_dir():
                 raise DataError(f"{folder}: folder not found")
             self.images = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
@@ -44,13 +42,36 @@ class FrameSource:
         else:
             raise DataError("give a video, an image or a folder")
 
-    def __len__(self) -> int:
+    def _open_video(self, path: Path) -> None:
+        if path.is_dir():
+            raise DataError(f"{path}: is a folder; use --dir for a folder of images")
+        if not path.is_file():
+            raise DataError(f"{path}: video file not found")
+        cap = cv2.VideoCapture(str(path))
+        ok, _ = cap.read() if cap.isOpened() else (False, None)
+        self.fps = cap.get(cv2.CAP_PROP_FPS) or None
+        count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+        cap.release()
+        if not ok:
+            raise DataError(f"{path}: cannot read any frame (empty, corrupt or an unsupported codec)")
+        # Containers without a frame count (or a still image renamed .mp4) report 0 or less.
+        self.count = count if count > 0 else None
+
+    @property
+    def expected_frames(self) -> Optional[int]:
+        """How many frames iteration should give, when the input says (None: unknown)."""
         n = self.count if self.video is not None else len(self.images)
+        if n is None:
+            return self.max_frames
         return n if self.max_frames is None else min(n, self.max_frames)
+
+    def inputs(self) -> List[Path]:
+        """The files and folders read (an output must never replace one of them)."""
+        return [self.video] if self.video is not None else list(self.images)
 
     def __iter__(self) -> Iterator[Tuple[str, np.ndarray]]:
         if self.video is None:
-            for path in self.images[: len(self)]:
+            for path in self.images[: self.expected_frames]:
                 yield path.stem, read_image(path)
             return
         cap = cv2.VideoCapture(str(self.video))
@@ -95,15 +116,20 @@ def overlay(frame: np.ndarray, labels: np.ndarray, schema: ClassSchema, alpha: f
 
 
 class VideoWriter:
-    """MP4 writer that fails loudly (OpenCV's silently writes nothing when it cannot)."""
+    """MP4 writer that fails loudly (OpenCV's silently writes nothing when it cannot) and keeps
+    every frame: one of another size (a stream whose resolution changes) is resized to the
+    video's size, not dropped, and counted in `resized`."""
 
     def __init__(self, path: Path, fps: float, size: Tuple[int, int]):
-        self.path = Path(path)
-        self.writer = cv2.VideoWriter(str(self.path), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
+        self.path, self.size, self.resized = Path(path), tuple(size), 0
+        self.writer = cv2.VideoWriter(str(self.path), cv2.VideoWriter_fourcc(*"mp4v"), fps, self.size)
         if not self.writer.isOpened():
             raise DataError(f"{self.path}: cannot open a video writer (mp4v) here")
 
     def write(self, rgb: np.ndarray) -> None:
+        if (rgb.shape[1], rgb.shape[0]) != self.size:
+            rgb = cv2.resize(rgb, self.size, interpolation=cv2.INTER_AREA)
+            self.resized += 1
         self.writer.write(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
 
     def close(self) -> None:

@@ -49,8 +49,13 @@ def build_detector(cfg: Dict[str, Any]) -> paddle.nn.Layer:
     workspace.merge_config(sections)
     try:
         model = workspace.create(sections["architecture"])
-    except (TypeError, ValueError, AssertionError) as exc:
-        raise ConfigError(f"PaddleDetection could not build {sections['architecture']}: {exc}") from None
+    except (TypeError, ValueError, AssertionError, KeyError) as exc:
+        # ppdet validates its arguments with asserts and table look-ups (ResNet depth 19 is
+        # a KeyError in its depth table): all of them are a wrong value in the config.
+        reason = f"{type(exc).__name__} {exc}" if isinstance(exc, KeyError) else str(exc)
+        raise ConfigError(f"PaddleDetection could not build {sections['architecture']} from this "
+                          f"config ({reason or 'an argument is out of range'}); check the "
+                          f"values of its sections (e.g. ResNet.depth is 18, 34, 50, 101 or 152)") from None
     if pretrained:
         from ppdet.utils.checkpoint import load_pretrain_weight
         load_pretrain_weight(model, pretrained)

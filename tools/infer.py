@@ -23,7 +23,7 @@ from tqdm import tqdm
 from facevid.cli import run_main
 from facevid.config import load_config
 from facevid.errors import UserError
-from facevid.files import atomic_dir, write_image, write_json
+from facevid.files import atomic_dir, check_not_inputs, write_image, write_json
 from facevid.video import FrameSource, VideoWriter, overlay
 
 
@@ -43,6 +43,7 @@ def main() -> None:
     parser.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     args = parser.parse_args()
     frames = FrameSource(args.video, args.image, args.dir, args.max_frames)
+    check_not_inputs(args.out, [args.dir, args.pipeline] + frames.inputs())
     cfg = load_config(args.pipeline, args.opts, stages=("pipeline",))
     from pipeline.pipeline import STAGES, Pipeline   # paddle only once the inputs are checked
     pipe = Pipeline.from_loaded(cfg)
@@ -52,7 +53,7 @@ def main() -> None:
         writer = None
         tic = time.perf_counter()
         try:
-            for name, frame in tqdm(frames, total=len(frames), desc="infer", unit="frame"):
+            for name, frame in tqdm(frames, total=frames.expected_frames, desc="infer", unit="frame"):
                 totals["decode"] += time.perf_counter() - tic
                 result = pipe(frame)
                 for key, value in result.seconds.items():

@@ -117,3 +117,13 @@ def test_infer_failures_are_clear_and_leave_nothing_behind(tmp_path, models):
     missing = _infer("--dir", tmp_path / "img", "--out", out, "--pipeline", tmp_path / "bad.yml")
     assert missing.returncode == 2 and "weights file not found" in missing.stderr
     assert not out.exists() and not list(tmp_path.glob(".out.tmp-*"))
+
+
+def test_a_frame_size_change_starts_over_instead_of_reusing_old_boxes(tmp_path, models):
+    pipe = Pipeline.from_config(_pipeline_file(tmp_path, models))
+    rng = np.random.default_rng(0)
+    big = pipe(rng.integers(0, 255, (96, 128, 3), dtype=np.uint8))
+    small = pipe(rng.integers(0, 255, (48, 64), dtype=np.uint8))       # grey, and smaller
+    assert big.labels.shape == (96, 128) and small.labels.shape == (48, 64)
+    assert all(0 <= x0 < x1 <= 64 and 0 <= y0 < y1 <= 48 and (x1 - x0) * (y1 - y0) > 1
+               for x0, y0, x1, y1 in small.crops)

@@ -37,3 +37,17 @@ def test_exported_model_matches_dygraph(tmp_path):
     assert (static.argmax(1) == dynamic.argmax(1)).all()
     with pytest.raises(UserError, match="not an exported model"):
         exported_forward(tmp_path)
+    assert meta["normalize"]["mean"] == [0.5, 0.5, 0.5] and meta["crop"]["margin"] == 0.4
+
+    # A parser built from the export runs at the export's input size, whatever eval.size says.
+    from stage2_seg.parser import Parser
+    config = ROOT / "configs" / "stage2_eanet_cat_tiny.yml"
+    parser = Parser.from_files(config, export_dir=tmp_path / "export", opts=MICRO_EANET + ["eval.size=[48,48]"])
+    assert parser.size == (32, 32)
+    with pytest.raises(UserError, match="not an exported model"):
+        Parser.from_files(config, export_dir=tmp_path, opts=MICRO_EANET)
+    # A truncated export: one line, not paddle's RuntimeError.
+    params = tmp_path / "export" / "model.pdiparams"
+    params.write_bytes(params.read_bytes()[:100])
+    with pytest.raises(UserError, match="export the model again"):
+        exported_forward(tmp_path / "export")(batch)

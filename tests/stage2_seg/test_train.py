@@ -109,6 +109,22 @@ def test_checkpoint_resume_reproduces_the_uninterrupted_run(synth_root, tmp_path
     with pytest.raises(UserError, match="already at iteration 4"):
         train(_cfg(synth_root, *opts), out, resume=True, show_progress=False)
 
+    # A changed optimizer changes what the checkpoint means: refused, the record untouched.
+    first_config = (out / "config.json").read_text()
+    with pytest.raises(UserError, match="train.optimizer: 'adam' -> 'sgd'"):
+        train(_cfg(synth_root, *opts, "train.iters=5", "train.optimizer=sgd"), out, resume=True,
+              show_progress=False)
+    # The newest checkpoint damaged: reported, and the run resumes from the one before;
+    # a changed lr is accepted and appended to resumes.json, config.json stays the first run's.
+    (out / "iter_0000004" / "optimizer.pdopt").write_bytes(b"truncated")
+    train(_cfg(synth_root, *opts, "train.iters=5", "train.lr=0.02"), out, resume=True,
+          show_progress=False)
+    history = json.loads((out / "resumes.json").read_text())
+    assert history[-1]["from"] == "iter_0000002"
+    assert history[-1]["changes"]["train.lr"] == [0.005, 0.02]
+    assert (out / "config.json").read_text() == first_config
+    assert json.loads((out / "iter_0000005" / "state.json").read_text())["iteration"] == 5
+
 
 def test_weights_round_trip_and_mismatched_weights_fail_clearly(synth_root, tmp_path):
     cfg = _cfg(synth_root)
