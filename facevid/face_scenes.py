@@ -1,0 +1,125 @@
+"""Scenes for training and measuring a face detector on real faces at the scales of video.
+
+The labelled real faces beside the project fill their photographs (CelebAMask-HQ) or a third of
+them (LFW), while faces in video range from filling the frame down to 20 pixels. A scene here is
+a real background frame (DAVIS scenes without people) with 0-3 real labelled faces pasted in:
+each face's labelled region (head, hair, neck, clothes: every non-background pixel) scaled so
+the face (the schema's face classes) is `face_px` wide, placed anywhere (faces cut by the border
+included), mirrored half of the time with left/right classes swapped, its edge feathered.
+Labels are written in the CelebAMask-HQ schema, so boxes come from the masks as for any data
+set (facevid.mask_boxes). Written in the challenge layout (`OUT/<clip>/images|labels`).
+"""
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, List, Optional, Sequence, Tuple
+
+import cv2
+import numpy as np
+
+from facevid.crops import face_boxes
+from facevid.errors import UserError
+from facevid.files import atomic_dir, read_image, write_image, write_json
+from facevid.readers import Reader
+from facevid.schema import ClassSchema
+
+SCENES_PER_CLIP = 20
+
+
+@dataclass(frozen=True)
+class FaceSource:
+    """Labelled faces to paste: a reader, and how its label ids map to the scene schema's
+    (a 256-entry lookup table; LFW's skin and hair become CelebAMask-HQ's)."""
+    reader: Reader
+    lut: np.ndarray
+
+
+@dataclass(frozen=True)
+class SceneSettings:
+    size: Tuple[int, int] = (640, 360)            # W, H of a scene
+    faces: Tuple[int, int] = (0, 3)               # faces per scene, inclusive
+    face_px: Tuple[float, float] = (20.0, 300.0)  # face width range, drawn log-uniformly
+    empty_fraction: float = 0.1                   # scenes with no face at all (negatives)
+
+
+def label_lut(mapping: Sequence[Tuple[int, int]]) -> np.ndarray:
+    """uint8 lookup table: ids not listed map to themselves."""
+    lut = np.arange(256, dtype=np.uint8)
+    for src, dst in mapping:
+        lut[src] = dst
+    return lut
+
+
+def _paste(canvas: np.ndarray, labels: np.ndarray, face: np.ndarray, face_label: np.ndarray,
+           x0: int, y0: int) -> None:
+    """Paste `face` (h x w x 3) with its non-zero label region at (x0, y0); clipped to the canvas."""
+    h, w = face_label.shape
+    H, W = labels.shape
+    fx0, fy0 = max(0, -x0), max(0, -y0)
+    fx1, fy1 = min(w, W - x0), min(h, H - y0)
+    if fx1 <= fx0 or fy1 <= fy0:
+        return
+    mask = (face_label > 0).astype(np.float32)
+    alpha = np.minimum(cv2.GaussianBlur(mask, (0, 0), 1.0), mask)[fy0:fy1, fx0:fx1, None]
+    region = canvas[y0 + fy0:y0 + fy1, x0 + fx0:x0 + fx1].astype(np.float32)
+    blended = alpha * face[fy0:fy1, fx0:fx1] + (1 - alpha) * region
+    canvas[y0 + fy0:y0 + fy1, x0 + fx0:x0 + fx1] = blended.round().astype(np.uint8)
+    sub = face_label[fy0:fy1, fx0:fx1]
+    target = labels[y0 + fy0:y0 + fy1, x0 + fx0:x0 + fx1]
+    target[sub > 0] = sub[sub > 0]
+
+
+def render_scene(rng: np.random.Generator, background: np.ndarray, sources: List[FaceSource],
+                 schema: ClassSchema, settings: SceneSettings) -> Tuple[np.ndarray, np.ndarray]:
+    """One scene: RGB uint8 H x W x 3 and its label map (schema ids) H x W."""
+    w, h = settings.size
+    canvas = cv2.resize(background, (w, h), interpolation=cv2.INTER_AREA)
+    labels = np.zeros((h, w), np.uint8)
+    if rng.random() < settings.empty_fraction:
+        return canvas, labels
+    lut_mirror = schema.mirror_lut()
+    count = int(rng.integers(max(1, settings.faces[0]), settings.faces[1] + 1))
+    lo, hi = np.log(settings.face_px[0]), np.log(settings.face_px[1])
+    for _ in range(count):
+        source = sources[int(rng.integers(len(sources)))]
+        image, label = source.reader.load(int(rng.integers(len(source.reader))))
+        label = source.lut[label]
+        boxes = face_boxes(label, schema.face_class_ids)
+        if not boxes:
+            continue
+        fx0, _, fx1, _ = boxes[0]
+        scale = float(np.exp(rng.uniform(lo, hi))) / max(1.0, fx1 - fx0)
+        ys, xs = np.nonzero(label)
+        top, bottom, left, right = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+        image, label = image[top:bottom, left:right], label[top:bottom, left:right]
+        if rng.random() < 0.5:
+            image, label = image[:, ::-1], lut_mirror[label[:, ::-1]]
+        size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
+        image = cv2.resize(np.ascontiguousarray(image), size, interpolation=cv2.INTER_AREA)
+        label = cv2.resize(np.ascontiguousarray(label), size, interpolation=cv2.INTER_NEAREST)
+        # Anywhere, up to a third of the pasted region outside the frame.
+        x0 = int(rng.integers(-size[0] // 3, max(1, w - 2 * size[0] // 3)))
+        y0 = int(rng.integers(-size[1] // 3, max(1, h - 2 * size[1] // 3)))
+        _paste(canvas, labels, image, label, x0, y0)
+    return canvas, labels
+
+
+def make_scenes(out: Path, count: int, seed: int, backgrounds: List[Path], sources: List[FaceSource],
+                schema: ClassSchema, settings: SceneSettings = SceneSettings(), overwrite: bool = False,
+                progress: Optional[Callable[[int], None]] = None) -> Path:
+    """Write `count` scenes to `out` (all at once, or nothing), deterministic for `seed`."""
+    if count <= 0 or not backgrounds or not sources:
+        raise UserError("scenes need a positive count, background images and labelled faces")
+    with atomic_dir(Path(out), overwrite=overwrite) as tmp:
+        for i in range(count):
+            rng = np.random.default_rng([seed, i])
+            background = read_image(backgrounds[int(rng.integers(len(backgrounds)))])
+            image, label = render_scene(rng, background, sources, schema, settings)
+            clip = tmp / f"scenes_{i // SCENES_PER_CLIP:04d}"
+            write_image(clip / "images" / f"{i % SCENES_PER_CLIP:05d}.jpg", image)
+            write_image(clip / "labels" / f"{i % SCENES_PER_CLIP:05d}.png", label)
+            if progress:
+                progress(i + 1)
+        write_json(tmp / "meta.json", {"generator": "facevid.face_scenes", "seed": seed,
+                                       "scenes": count, "schema": schema.name,
+                                       "size": list(settings.size), "face_px": list(settings.face_px)})
+    return Path(out)

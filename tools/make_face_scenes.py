@@ -1,0 +1,72 @@
+"""Paste real labelled faces into real scenes at the scales of video, for the face detector.
+
+Faces come from the CelebAMask-HQ subset (and optionally LFW parts, whose skin and hair become
+CelebAMask-HQ's skin and hair), taken from one side of their split files only; backgrounds are
+scenes without people (DAVIS), split by sequence so validation scenes are never trained on.
+Labels are written in the CelebAMask-HQ schema (challenge layout), so tools/train.py derives the
+face boxes from the masks as for any data set.
+
+Examples:
+  python tools/make_face_scenes.py --split train --count 1500 --seed 1 --out data/face_scenes/train \\
+      --celebamask ../shared/data/celebamask_1k --lfw ../shared/data/lfw_parts \\
+      --backgrounds ../shared/data/davis_backgrounds
+  python tools/make_face_scenes.py --split val --count 200 --seed 2 --out data/face_scenes/val ...
+"""
+import argparse
+from pathlib import Path
+
+from tqdm import tqdm
+
+from facevid.cli import run_main
+from facevid.face_scenes import FaceSource, SceneSettings, label_lut, make_scenes
+from facevid.readers import IMAGE_SUFFIXES, ImageMaskFolder
+from facevid.schema import load_schema
+from facevid.splits import hash_split, read_split_file, select_frames
+
+ROOT = Path(__file__).resolve().parent.parent
+SPLITS = ROOT / "configs" / "splits"
+# Background sequences: `<sequence>_<frame>.jpg`; a quarter of the sequences are held out.
+BACKGROUND_VAL_FRACTION, BACKGROUND_SALT = 0.25, "davis_backgrounds"
+
+
+def _faces(root: str, split_file: Path, split: str, lut) -> FaceSource:
+    reader = ImageMaskFolder(Path(root), "images", "labels")
+    return FaceSource(select_frames(reader, read_split_file(split_file)[split], split_file), lut)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--split", choices=("train", "val"), required=True,
+                        help="which side of the face and background splits to draw from")
+    parser.add_argument("--celebamask", required=True, help="celebamask_1k folder (images/, labels/)")
+    parser.add_argument("--lfw", help="lfw_parts folder (images/, labels/), optional")
+    parser.add_argument("--backgrounds", required=True, help="folder of scenes without people")
+    parser.add_argument("--count", type=int, default=1000, help="number of scenes (default 1000)")
+    parser.add_argument("--seed", type=int, default=0, help="same seed, same scenes (default 0)")
+    parser.add_argument("--size", type=int, nargs=2, default=(640, 360), metavar=("W", "H"),
+                        help="scene size in pixels (default 640 360)")
+    parser.add_argument("--out", required=True, help="output folder (written all at once)")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing --out")
+    args = parser.parse_args()
+    if args.count <= 0 or min(args.size) < 64:
+        parser.error("--count must be positive and --size at least 64 64")
+    schema = load_schema("celebamask_hq")
+    sources = [_faces(args.celebamask, SPLITS / "celebamask_1k.yml", args.split, label_lut([]))]
+    if args.lfw:
+        lfw = label_lut([(1, schema.index("skin")), (2, schema.index("hair"))])
+        sources.append(_faces(args.lfw, SPLITS / "lfw_parts.yml", args.split, lfw))
+    folder = Path(args.backgrounds)
+    names = sorted(p.stem for p in folder.glob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+    side = hash_split(names, BACKGROUND_VAL_FRACTION, BACKGROUND_SALT,
+                      group=lambda n: n.rsplit("_", 1)[0])[args.split]
+    backgrounds = [p for p in sorted(folder.glob("*")) if p.stem in set(side)]
+    with tqdm(total=args.count, desc="scenes", unit="scene") as bar:
+        out = make_scenes(Path(args.out), args.count, args.seed, backgrounds, sources, schema,
+                          SceneSettings(size=tuple(args.size)), args.overwrite,
+                          progress=lambda done: bar.update(1))
+    print(f"wrote {args.count} scenes from {len(backgrounds)} backgrounds to {out}")
+
+
+if __name__ == "__main__":
+    run_main(main)
