@@ -24,6 +24,7 @@ import yaml
 from facevid.config_checks import check_types, validate
 from facevid.config_specs import FREE_SUBTREES, REQUIRED, SPECS
 from facevid.errors import ConfigError
+from facevid.extra_sets import normalize_extra_sets
 from facevid.schema import load_schema, read_yaml
 
 MAX_BASE_DEPTH = 4
@@ -80,6 +81,7 @@ def normalize(cfg: Dict[str, Any], config_dir: Path) -> None:
     if stage == "det":
         cfg["train"]["image_size"] = _pair(cfg["train"]["image_size"], "train.image_size")
         return
+    normalize_extra_sets(cfg, config_dir)
     cfg["train"]["crop_size"] = _pair(cfg["train"]["crop_size"], "train.crop_size")
     cfg["eval"]["size"] = _pair(cfg["eval"]["size"], "eval.size")
     if isinstance(cfg["model"], dict):

@@ -4,6 +4,7 @@ from typing import Any, Dict
 
 from facevid.config_specs import FREE_SUBTREES, READER_FORMATS, REQUIRED
 from facevid.errors import ConfigError
+from facevid.extra_sets import check_extra_sets
 
 
 def _type_name(value: Any) -> str:
@@ -107,6 +108,7 @@ def validate_seg(cfg: Dict[str, Any]) -> None:
     if not 0 < lo <= hi:
         raise ConfigError("train.scale_jitter must be [low, high] with 0 < low <= high")
     _check_scenes(cfg)
+    check_extra_sets(cfg)
     if cfg["eval"]["max_frames"] is not None and not (
             isinstance(cfg["eval"]["max_frames"], int) and cfg["eval"]["max_frames"] > 0):
         raise ConfigError("eval.max_frames must be null or a positive int")

@@ -36,6 +36,10 @@ SEG_DEFAULTS: Dict[str, Any] = {
         # A folder of scenes with no labelled person or face: used for train.negative_prob
         # (the scene alone, all background) and train.paste_prob (labelled people pasted in).
         "backgrounds_root": None,
+        # More training data labelled with another schema: [{root, schema, classes: {its
+        # class: [our classes]}, share, format, image_dir, label_dir, split_file}] (see
+        # facevid.extra_sets; a class standing for several of ours is a partial label).
+        "extra_sets": [],
     },
     "model": REQUIRED,
     # Terms of the total loss: each applies loss `type` (a PaddleSeg loss name) with weight

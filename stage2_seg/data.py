@@ -8,6 +8,7 @@ import numpy as np
 import paddle
 
 from facevid.errors import DataError
+from facevid.extra_sets import open_extra_sets
 from facevid.crops import crop, expand_box, face_boxes
 from facevid.mask_boxes import person_boxes
 from facevid.readers import Reader
@@ -64,20 +65,40 @@ class TrainSamples:
         self.lut = self.schema.mirror_lut()
         self.ids = face_ids(cfg)
         self.backgrounds = list_backgrounds(cfg["data"]["backgrounds_root"])
+        self.extra = open_extra_sets(cfg)
+        # Items past the main set's come from the extra sets, in proportion to their shares.
+        main_share = 1.0 - sum(e.share for e in self.extra)
+        total = len(self.reader) / main_share
+        self.extra_counts = [int(round(total * e.share)) for e in self.extra]
 
     def __len__(self) -> int:
-        return len(self.reader)
+        return len(self.reader) + sum(self.extra_counts)
+
+    def load(self, index: int, rng: np.random.Generator) -> Tuple[np.ndarray, np.ndarray, List[int]]:
+        """Item `index`: image, label in the main schema's ids (extra sets relabelled, partial
+        labels as PARTIAL_BASE + k) and the ids that make up a face there. An extra-set item
+        is a random image of that set (drawn with the item's seed, so every image is used)."""
+        if index < len(self.reader):
+            image, label = self.reader.load(index)
+            return image, label, self.ids
+        index -= len(self.reader)
+        for extra, count in zip(self.extra, self.extra_counts):
+            if index < count:
+                image, label = extra.reader.load(int(rng.integers(len(extra.reader))))
+                return image, extra.lut[label], extra.face_ids
+            index -= count
+        raise IndexError(index)
 
     def __getitem__(self, key: Tuple[int, int]) -> Tuple[np.ndarray, np.ndarray]:
         index, seed = key
         rng = np.random.default_rng(seed)
         data, train = self.cfg["data"], self.cfg["train"]
-        image, label = self.reader.load(index)
+        image, label, ids = self.load(index, rng)
         image, label = self._scene(image, label, rng)
         h, w = label.shape
         box: Box = (0, 0, w, h)
         if data["crop"] != "frame":
-            boxes = label_boxes(label, data["crop"], self.ids, data["ignore_index"],
+            boxes = label_boxes(label, data["crop"], ids, data["ignore_index"],
                                 data["min_face_pixels"])
             if boxes:   # frames without a face train on the whole frame (all background)
                 shift = rng.uniform(-train["shift_jitter"], train["shift_jitter"], 2)

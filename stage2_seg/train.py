@@ -26,6 +26,8 @@ def train(cfg: Dict[str, Any], out_dir: Path, resume: bool = False,
         val_reader = open_split(cfg, "val")
         check_every_frame(samples.reader, "training data", show_progress)
         check_every_frame(val_reader, "validation data", show_progress)
+        for extra in samples.extra:
+            check_every_frame(extra.reader, f"extra data {extra.reader.root}", show_progress)
         seed_everything(cfg["seed"])
         model = build_model(cfg)
         optimizer, schedule = build_optimizer(cfg, model)

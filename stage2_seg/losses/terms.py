@@ -13,7 +13,9 @@ import paddle
 import paddle.nn as nn
 
 from facevid.errors import ConfigError
+from facevid.extra_sets import partial_sets
 from stage2_seg.components import build_component
+from stage2_seg.losses.partial import plain_labels
 
 
 @dataclass
@@ -24,13 +26,17 @@ class LossTerm:
     name: str          # for logs: "<output>/<type>"
 
 
-def build_loss_terms(terms: Sequence[Dict[str, Any]], ignore_index: int) -> List[LossTerm]:
-    """LossTerms from the config's `loss` list; each term's ignore_index is the data's."""
+def build_loss_terms(terms: Sequence[Dict[str, Any]], ignore_index: int,
+                     partial_sets: Sequence[Sequence[int]] = ()) -> List[LossTerm]:
+    """LossTerms from the config's `loss` list; each term's ignore_index is the data's, and a
+    loss that reads partial labels gets the sets they stand for."""
     built = []
     for i, term in enumerate(terms):
         term = dict(term)
         output, coef = term.pop("output"), float(term.pop("coef", 1.0))
         term["ignore_index"] = ignore_index
+        if term["type"] == "PartialCrossEntropyLoss":
+            term["sets"] = [list(s) for s in partial_sets]
         built.append(LossTerm(output, coef, build_component(term, f"loss[{i}]"),
                               f"{output}/{term['type']}"))
     return built
@@ -76,21 +82,28 @@ def model_in_channels(model: nn.Layer) -> int:
 class LossComputer:
     """L = sum over the configured terms of coef * loss(model output named by the term)."""
 
-    def __init__(self, terms: List[LossTerm]):
-        self.terms = terms
+    def __init__(self, terms: List[LossTerm], ignore_index: int = 255):
+        self.terms, self.ignore_index = terms, ignore_index
 
     @classmethod
     def for_model(cls, cfg: Dict[str, Any], model: nn.Layer) -> "LossComputer":
-        terms = build_loss_terms(cfg["loss"], cfg["data"]["ignore_index"])
+        sets = partial_sets(cfg)
+        terms = build_loss_terms(cfg["loss"], cfg["data"]["ignore_index"], sets)
+        if sets and not any(getattr(t.loss, "reads_partial_labels", False) for t in terms):
+            raise ConfigError("data.extra_sets give partial labels but no loss term reads them; "
+                              "use PartialCrossEntropyLoss for the seg output")
         given = training_output_names(model)
         for term in terms:
             if term.output not in given:
                 raise ConfigError(f"loss term {term.name} reads output '{term.output}', but "
                                   f"model {cfg['model']['type']} gives {list(given)} in training")
-        return cls(terms)
+        return cls(terms, cfg["data"]["ignore_index"])
 
     def __call__(self, outputs: Any, labels: paddle.Tensor) -> Dict[str, paddle.Tensor]:
         named = named_outputs(outputs)
-        parts = {term.name: term.coef * term.loss(named[term.output], labels) for term in self.terms}
+        plain = plain_labels(labels, self.ignore_index)     # partial pixels: ignored
+        parts = {term.name: term.coef * term.loss(
+                     named[term.output], labels if getattr(term.loss, "reads_partial_labels", False)
+                     else plain) for term in self.terms}
         parts["total"] = paddle.add_n(list(parts.values()))
         return parts

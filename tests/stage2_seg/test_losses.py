@@ -87,3 +87,29 @@ def test_soft_connectivity_gradient_step_lowers_the_loss():
     assert float(x.grad.abs().sum()) > 0
     stepped = paddle.to_tensor(x.numpy() - 5.0 * x.grad.numpy())
     assert float(soft_connectivity_loss(stepped, labels)) < float(before)
+
+
+def test_partial_cross_entropy_scores_the_union_of_a_set():
+    from facevid.extra_sets import PARTIAL_BASE
+    from stage2_seg.losses.partial import partial_cross_entropy, plain_labels
+    logits = paddle.zeros([1, 4, 1, 3])                 # uniform over 4 classes
+    labels = paddle.to_tensor([[[2, PARTIAL_BASE, 255]]], dtype="int64")
+    loss = partial_cross_entropy(logits, labels, sets=[[1, 2]])
+    # mean of -log(1/4) (class 2) and -log(2/4) (one of {1, 2}); the ignored pixel does not count
+    np.testing.assert_allclose(float(loss), (np.log(4) + np.log(2)) / 2, rtol=1e-5)
+    sure_of_member = paddle.to_tensor([[[-9.0], [-9.0], [9.0], [-9.0]]]).reshape([1, 4, 1, 1])
+    inside = paddle.to_tensor([[[PARTIAL_BASE]]], dtype="int64")
+    assert float(partial_cross_entropy(sure_of_member, inside, [[1, 2]])) < 1e-3   # an "eye" in skin: fine
+    assert float(partial_cross_entropy(sure_of_member, inside, [[0, 3]])) > 10       # outside the set
+    assert plain_labels(labels).numpy().tolist() == [[[2, 255, 255]]]
+
+
+def test_partial_cross_entropy_gradient_moves_mass_into_the_set():
+    from facevid.extra_sets import PARTIAL_BASE
+    from stage2_seg.losses.partial import partial_cross_entropy
+    logits = paddle.zeros([1, 3, 2, 2])
+    logits.stop_gradient = False
+    labels = paddle.full([1, 2, 2], PARTIAL_BASE, "int64")
+    partial_cross_entropy(logits, labels, [[0, 1]]).backward()
+    grad = logits.grad.numpy()
+    assert (grad[:, 2] > 0).all() and (grad[:, :2] < 0).all()   # descent raises 0 and 1, lowers 2
