@@ -1,18 +1,23 @@
 """Run the whole pipeline on a video, an image or a folder of images.
 
-Per frame: detect faces (stage 1), crop each with a margin, parse the crops (stage 2), paste the
-soft logits back into the frame bilinearly, ensemble the models, argmax, refine with GrabCut.
-The models are named by a pipeline YAML (default configs/pipeline_tiny.yml, which `make demo`
-trains); exported stage-2 models (tools/export.py) run through Paddle Inference with oneDNN.
+Per frame: detect faces or people (stage 1, if the pipeline has a detector), crop each with
+the margin its parser was trained with, parse the crops (stage 2), paste the soft logits back
+into the frame bilinearly, ensemble the models, argmax, refine with GrabCut. A frame where the
+detector finds nothing is parsed whole (the whole-frame fallback; summary.json counts them).
 
-Writes into --out (all at once: nothing half-written is left if it fails):
-  labels/<frame>.png   class ids per frame
-  overlay.mp4          (video input) or overlays/<name>.jpg: labels, crops and a colour legend
-  summary.json         frames, faces per frame, seconds per stage, frames per second
+--task face parses faces into parts; --task portrait separates people from the background and
+composites them over --background IMAGE or the frame blurred (--blur SIGMA; the default when
+neither is given). Each task has a default pipeline YAML; --pipeline names another.
+
+Writes into --out, all at once (nothing half-written is left if it fails), the kinds --save
+asks for (pipeline/outputs.py lists them; defaults: face labels+overlay, portrait
+masks+alpha+composite) and summary.json (frames, detections per frame, fallback frames, seconds
+per stage, frames per second, what was written).
 
 Examples:
   python tools/infer.py --video clip.mp4 --out runs/clip
-  python tools/infer.py --dir frames/ --out runs/frames --pipeline configs/pipeline_tiny.yml
+  python tools/infer.py --video clip.mp4 --task portrait --background beach.jpg --out runs/pt
+  python tools/infer.py --dir frames/ --out runs/frames --save labels color added
 """
 import argparse
 import time
@@ -23,34 +28,62 @@ from tqdm import tqdm
 from facevid.cli import run_main
 from facevid.config import load_config
 from facevid.errors import UserError
-from facevid.files import atomic_dir, check_not_inputs, write_image, write_json
-from facevid.video import FrameSource, VideoWriter, overlay
+from facevid.files import atomic_dir, check_not_inputs, write_json
+from facevid.video import FrameSource
+from pipeline.outputs import DEFAULT_SAVE, Backdrop, FrameOutputs
+
+DEFAULT_PIPELINES = {"face": "configs/pipeline_tiny.yml", "portrait": "configs/pipeline_portrait.yml"}
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--video", help="a video file (anything OpenCV reads: mp4, avi, ...)")
-    source.add_argument("--image", help="one image")
+    source.add_argument("--image", help="one image (jpg, png, bmp)")
     source.add_argument("--dir", help="a folder of images, processed in name order")
-    parser.add_argument("--out", required=True, help="output folder")
-    parser.add_argument("--pipeline", default="configs/pipeline_tiny.yml",
-                        help="pipeline YAML naming the models (default configs/pipeline_tiny.yml)")
+    parser.add_argument("--out", required=True, help="output folder (must not hold the input)")
+    parser.add_argument("--task", choices=sorted(DEFAULT_PIPELINES), default="face",
+                        help="face: face parsing; portrait: person masks and compositing "
+                             "(default face)")
+    parser.add_argument("--pipeline", help="pipeline YAML naming the models (default: "
+                        + ", ".join(f"{k} {v}" for k, v in DEFAULT_PIPELINES.items()) + ")")
+    parser.add_argument("--save", nargs="+", metavar="KIND",
+                        help="what to write: labels color added overlay masks alpha composite "
+                             "(default: face labels overlay; portrait masks alpha composite)")
+    parser.add_argument("--background", help="portrait: image to put behind the person "
+                        "(resized and centre-cropped to each frame)")
+    parser.add_argument("--blur", type=float, metavar="SIGMA",
+                        help="portrait: blur the frame's own background with this Gaussian sigma "
+                             "in pixels instead (default 15 when no --background)")
     parser.add_argument("--opts", nargs="*", default=[], metavar="KEY=VALUE",
                         help="pipeline overrides, e.g. grabcut.enabled=false resize=nearest")
-    parser.add_argument("--max-frames", type=int, help="stop after this many frames")
-    parser.add_argument("--overwrite", action="store_true", help="replace an existing --out")
-    args = parser.parse_args()
+    parser.add_argument("--max-frames", type=int, help="stop after this many frames (default: all)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace a non-empty --out (default: refuse)")
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
+    pipeline_path = args.pipeline or DEFAULT_PIPELINES[args.task]
+    kinds = args.save or DEFAULT_SAVE[args.task]
+    # Everything that needs only the inputs is checked before any model is loaded.
     frames = FrameSource(args.video, args.image, args.dir, args.max_frames)
-    check_not_inputs(args.out, [args.dir, args.pipeline] + frames.inputs())
-    cfg = load_config(args.pipeline, args.opts, stages=("pipeline",))
+    check_not_inputs(args.out, [args.dir, pipeline_path, args.background] + frames.inputs())
+    if (args.background or args.blur is not None) and "composite" not in kinds:
+        raise UserError("--background/--blur are for the composite output; add composite to --save")
+    backdrop = Backdrop.from_args(args.background, args.blur)
+    cfg = load_config(pipeline_path, args.opts, stages=("pipeline",))
     from pipeline.pipeline import STAGES, Pipeline   # paddle only once the inputs are checked
     pipe = Pipeline.from_loaded(cfg)
     started = time.perf_counter()
-    faces, totals, names = [], {k: 0.0 for k in STAGES + ("decode", "encode")}, []
+    totals = {k: 0.0 for k in STAGES + ("decode", "encode")}
+    detections, fallbacks, names = [], 0, []
     with atomic_dir(args.out, overwrite=args.overwrite) as tmp:
-        writer = None
+        fps = (frames.fps or cfg["overlay"]["fps"]) if frames.video is not None else None
+        outputs = FrameOutputs(tmp, kinds, pipe.schema, fps, cfg["overlay"]["alpha"], backdrop,
+                               draw_crops=pipe.detector is not None)
         tic = time.perf_counter()
         try:
             for name, frame in tqdm(frames, total=frames.expected_frames, desc="infer", unit="frame"):
@@ -59,34 +92,32 @@ def main() -> None:
                 for key, value in result.seconds.items():
                     totals[key] += value
                 tic = time.perf_counter()
-                write_image(tmp / "labels" / f"{name}.png", result.labels)
-                shown = overlay(frame, result.labels, pipe.schema, cfg["overlay"]["alpha"],
-                                result.crops if pipe.detector is not None else ())
-                if frames.video is not None:
-                    if writer is None:
-                        writer = VideoWriter(tmp / "overlay.mp4",
-                                             frames.fps or cfg["overlay"]["fps"],
-                                             (shown.shape[1], shown.shape[0]))
-                    writer.write(shown)
-                else:
-                    write_image(tmp / "overlays" / f"{name}.jpg", shown)
+                outputs.add(name, frame, result.labels, result.probs, result.crops)
                 totals["encode"] += time.perf_counter() - tic
-                faces.append(len(result.detections))
+                detections.append(len(result.detections))
+                fallbacks += pipe.detector is not None and not len(result.detections)
                 names.append(name)
                 tic = time.perf_counter()
         finally:
-            if writer is not None:
-                writer.close()
+            written = outputs.close()
         if not names:
             raise UserError("no frame was read from the input")
         wall = time.perf_counter() - started
         write_json(tmp / "summary.json", {
-            "frames": len(names), "faces_per_frame": faces, "frame_names": names,
+            "frames": len(names), "frame_names": names, "task": args.task,
+            "detections_per_frame": detections, "mean_detections_per_frame": float(np.mean(detections)),
+            # Frames where the detector found nothing were parsed whole (the fallback).
+            "whole_frame_fallback_frames": int(fallbacks),
             "seconds_total": wall, "frames_per_second": len(names) / wall,
             "seconds_per_frame_by_stage": {k: v / len(names) for k, v in totals.items()},
-            "pipeline": args.pipeline, "opts": args.opts,
-            "class_names": list(pipe.schema.class_names),
-            "mean_faces_per_frame": float(np.mean(faces))})
+            "pipeline": pipeline_path, "opts": args.opts, "class_names": list(pipe.schema.class_names),
+            **written})
+    if written["video_frames_resized_to_first_size"]:
+        print(f"note: the video's frame size changed; {written['video_frames_resized_to_first_size']} "
+              "frames were resized to the first frame's size in the output videos")
+    if backdrop.image is not None and backdrop.image.shape[:2] != tuple(reversed(outputs.first_size or (0, 0))):
+        print(f"note: the background ({backdrop.image.shape[1]}x{backdrop.image.shape[0]}) was "
+              "resized and centre-cropped to the frame size")
     print(f"{len(names)} frames -> {args.out} ({len(names) / wall:.2f} frames/s)")
 
 

@@ -97,7 +97,8 @@ def test_infer_on_a_video_writes_labels_overlay_and_summary(tmp_path, models):
     assert sorted(p.name for p in (out / "labels").glob("*.png")) == ["00000.png", "00001.png", "00002.png"]
     assert (out / "overlay.mp4").stat().st_size > 0
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["frames"] == 3 and len(summary["faces_per_frame"]) == 3
+    assert summary["frames"] == 3 and len(summary["detections_per_frame"]) == 3
+    assert summary["written"] == {"labels": 3, "overlay": 3}
     assert set(summary["seconds_per_frame_by_stage"]) == {"decode", "detect", "parse", "postprocess", "encode"}
 
 
@@ -127,3 +128,41 @@ def test_a_frame_size_change_starts_over_instead_of_reusing_old_boxes(tmp_path, 
     assert big.labels.shape == (96, 128) and small.labels.shape == (48, 64)
     assert all(0 <= x0 < x1 <= 64 and 0 <= y0 < y1 <= 48 and (x1 - x0) * (y1 - y0) > 1
                for x0, y0, x1, y1 in small.crops)
+
+
+@pytest.fixture(scope="module")
+def portrait_pipeline(tmp_path_factory):
+    """The light portrait model (untrained) as a whole-frame pipeline."""
+    root = tmp_path_factory.mktemp("portrait")
+    config = ROOT / "configs" / "stage2_portrait_lite_cpu.yml"
+    with paddle.utils.unique_name.guard():
+        model = build_model(load_config(config))
+    save_weights(root / "p.pdparams", model)
+    path = root / "pipeline.yml"
+    path.write_text(yaml.safe_dump({"stage": "pipeline", "detector": None, "grabcut": {"enabled": False},
+                                    "parsers": [{"config": str(config), "weights": str(root / "p.pdparams")}]}))
+    return path
+
+
+def test_portrait_infer_writes_masks_alpha_and_the_composite(tmp_path, portrait_pipeline):
+    clips = generate(tmp_path / "clips", clips=1, seed=3, frames=2, size=(128, 96), video=True,
+                     task="portrait")
+    background = tmp_path / "beach.jpg"
+    from facevid.files import write_image
+    write_image(background, np.full((50, 300, 3), 90, np.uint8))          # another size
+    out = tmp_path / "out"
+    result = _infer("--video", clips / "clip_0000" / "clip.mp4", "--task", "portrait",
+                    "--pipeline", portrait_pipeline, "--background", background, "--out", out)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "resized and centre-cropped" in result.stdout
+    assert len(list((out / "masks").glob("*.png"))) == 2 and len(list((out / "alpha").glob("*.png"))) == 2
+    assert (out / "composite.mp4").stat().st_size > 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["backdrop"] == str(background) and summary["written"]["composite"] == 2
+
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"not an image")
+    bad = _infer("--video", clips / "clip_0000" / "clip.mp4", "--task", "portrait",
+                 "--pipeline", portrait_pipeline, "--background", broken, "--out", tmp_path / "o2")
+    assert bad.returncode == 2 and "cannot be decoded" in bad.stderr.strip().splitlines()[-1]
+    assert "infer:" not in bad.stderr and not (tmp_path / "o2").exists()   # before any frame

@@ -1,0 +1,117 @@
+"""What tools/infer.py writes for each frame, by kind (`--save`):
+
+  labels     labels/<frame>.png      class ids (what tools/eval.py scores)
+  color      color/<frame>.png       pseudo-colour label image (the schema's colours)
+  added      added/<frame>.jpg       the frame and its colour overlay side by side
+  overlay    overlay.mp4 (video) or overlays/<frame>.jpg: labels over the frame, crops, legend
+  masks      masks/<frame>.png       foreground (any non-background class) as 0/255
+  alpha      alpha/<frame>.png       soft foreground alpha 0-255 from the probabilities
+  composite  composite.mp4 (video) or composites/<frame>.jpg: the frame over a new background
+
+Every file goes into a folder that tools/infer.py builds under a temporary name.
+"""
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Optional, Sequence, Tuple
+
+import numpy as np
+
+from facevid.errors import UserError
+from facevid.files import read_image, write_image
+from facevid.schema import ClassSchema
+from facevid.video import VideoWriter, overlay
+from postprocess.composite import alpha_from_probs, blurred, composite, fit_background
+
+SAVE_KINDS = ("labels", "color", "added", "overlay", "masks", "alpha", "composite")
+DEFAULT_SAVE = {"face": ("labels", "overlay"), "portrait": ("masks", "alpha", "composite")}
+DEFAULT_BLUR_SIGMA = 15.0
+
+
+@dataclass
+class Backdrop:
+    """The new background of `composite`: an image (fitted to each frame's size, aspect kept)
+    or the frame itself blurred with `blur_sigma`."""
+    image: Optional[np.ndarray] = None
+    blur_sigma: float = DEFAULT_BLUR_SIGMA
+    source: str = "blur"
+
+    @classmethod
+    def from_args(cls, background: Optional[str], blur: Optional[float]) -> "Backdrop":
+        """Read and check the backdrop before any frame is processed."""
+        if background is not None and blur is not None:
+            raise UserError("give --background or --blur, not both")
+        if blur is not None and blur <= 0:
+            raise UserError(f"--blur must be a positive sigma in pixels, got {blur}")
+        if background is None:
+            return cls(blur_sigma=blur or DEFAULT_BLUR_SIGMA, source=f"blur {blur or DEFAULT_BLUR_SIGMA:g}")
+        return cls(image=read_image(Path(background)), source=str(background))
+
+    def behind(self, frame: np.ndarray) -> np.ndarray:
+        if self.image is None:
+            return blurred(frame, self.blur_sigma)
+        return fit_background(self.image, (frame.shape[1], frame.shape[0]))
+
+
+class FrameOutputs:
+    """Writes the chosen kinds for each frame into `folder`; `close` returns what it wrote."""
+
+    def __init__(self, folder: Path, kinds: Sequence[str], schema: ClassSchema, video_fps: Optional[float],
+                 overlay_alpha: float, backdrop: Optional[Backdrop] = None, draw_crops: bool = True):
+        unknown = sorted(set(kinds) - set(SAVE_KINDS))
+        if unknown:
+            raise UserError(f"--save {unknown}: unknown; choose from {list(SAVE_KINDS)}")
+        self.folder, self.kinds, self.schema = Path(folder), tuple(kinds), schema
+        self.video_fps, self.overlay_alpha = video_fps, overlay_alpha
+        self.backdrop, self.draw_crops = backdrop or Backdrop(), draw_crops
+        self.writers: Dict[str, VideoWriter] = {}
+        self.counts: Dict[str, int] = {k: 0 for k in self.kinds}
+        self.first_size: Optional[Tuple[int, int]] = None
+
+    def add(self, name: str, frame: np.ndarray, labels: np.ndarray, probs: np.ndarray,
+            crops: Sequence[Tuple[int, int, int, int]]) -> None:
+        self.first_size = self.first_size or (frame.shape[1], frame.shape[0])
+        for kind in self.kinds:
+            getattr(self, f"_{kind}")(name, frame, labels, probs, crops)
+            self.counts[kind] += 1
+
+    def _labels(self, name, frame, labels, probs, crops):
+        write_image(self.folder / "labels" / f"{name}.png", labels)
+
+    def _color(self, name, frame, labels, probs, crops):
+        write_image(self.folder / "color" / f"{name}.png", self.schema.palette()[labels])
+
+    def _added(self, name, frame, labels, probs, crops):
+        shown = overlay(frame, labels, self.schema, self.overlay_alpha)[:, : frame.shape[1]]
+        write_image(self.folder / "added" / f"{name}.jpg", np.concatenate([frame, shown], axis=1))
+
+    def _overlay(self, name, frame, labels, probs, crops):
+        shown = overlay(frame, labels, self.schema, self.overlay_alpha,
+                        crops if self.draw_crops else ())
+        self._frame_or_video("overlay", "overlays", name, shown)
+
+    def _masks(self, name, frame, labels, probs, crops):
+        write_image(self.folder / "masks" / f"{name}.png", ((labels != 0) * 255).astype(np.uint8))
+
+    def _alpha(self, name, frame, labels, probs, crops):
+        alpha = alpha_from_probs(probs)
+        write_image(self.folder / "alpha" / f"{name}.png", (alpha * 255 + 0.5).astype(np.uint8))
+
+    def _composite(self, name, frame, labels, probs, crops):
+        shown = composite(frame, self.backdrop.behind(frame), alpha_from_probs(probs))
+        self._frame_or_video("composite", "composites", name, shown)
+
+    def _frame_or_video(self, video_name: str, folder: str, name: str, image: np.ndarray) -> None:
+        if self.video_fps is None:
+            write_image(self.folder / folder / f"{name}.jpg", image)
+            return
+        if video_name not in self.writers:
+            self.writers[video_name] = VideoWriter(self.folder / f"{video_name}.mp4", self.video_fps,
+                                                   (image.shape[1], image.shape[0]))
+        self.writers[video_name].write(image)
+
+    def close(self) -> Dict[str, object]:
+        for writer in self.writers.values():
+            writer.close()
+        resized = max((w.resized for w in self.writers.values()), default=0)
+        return {"written": dict(self.counts), "backdrop": self.backdrop.source if "composite" in self.kinds else None,
+                "video_frames_resized_to_first_size": resized}
