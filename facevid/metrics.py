@@ -5,7 +5,9 @@ classes that occur in the ground truth or the prediction; mean F1 over foregroun
 Video measures (Perazzi et al., CVPR 2016): per class and clip, J = region IoU and F = boundary
 F-measure with a tolerance of 0.008 x the image diagonal, averaged over the clip's frames (a frame
 where both masks are empty scores 1, as in DAVIS), then over (clip, class) pairs; decay = mean
-over the first quarter of the frames minus mean over the last quarter.
+over the first quarter of the frames minus mean over the last quarter. Flicker = the mean
+fraction of pixels whose predicted class changes between consecutive frames, minus the same for
+the ground truth (0: changes only where the scene does; > 0: the mask flickers).
 """
 import math
 from collections import defaultdict
@@ -98,6 +100,10 @@ class SegEvaluator:
         # clip -> list over frames of {class: (J, F)} for classes in the prediction or the GT.
         self.frames: Dict[str, List[Dict[int, tuple]]] = defaultdict(list)
         self.gt_classes: Dict[str, set] = defaultdict(set)
+        # Flicker: per consecutive pair of a clip, the fraction of pixels whose prediction
+        # changes minus the fraction whose ground truth changes (real motion).
+        self.previous: Dict[str, tuple] = {}
+        self.changes: List[float] = []
 
     def add(self, pred: np.ndarray, gt: np.ndarray, clip: str = "") -> None:
         self.cm += confusion_matrix(pred, gt, self.num_classes, self.ignore_index)
@@ -106,6 +112,10 @@ class SegEvaluator:
         valid = gt != self.ignore_index
         pred = np.where(valid, pred, self.num_classes)   # an id no class has
         gt = np.where(valid, gt, self.num_classes)
+        last = self.previous.get(clip)
+        if last is not None and last[0].shape == pred.shape:
+            self.changes.append(float((last[0] != pred).mean() - (last[1] != gt).mean()))
+        self.previous[clip] = (pred, gt)
         present = set(np.unique(gt).tolist()) | set(np.unique(pred).tolist())
         present.discard(self.num_classes)
         present.discard(0)          # video measures are about the parts, not the background
@@ -140,5 +150,6 @@ class SegEvaluator:
             "J": j, "F": f, "JF": None if j is None else (j + f) / 2,
             "J_decay": jd, "F_decay": fd, "decay": None if jd is None else (jd + fd) / 2,
             "video_pairs": len(per_pair_j),
+            "flicker": float(np.mean(self.changes)) if self.changes else None,
         })
         return out

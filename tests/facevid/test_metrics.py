@@ -75,3 +75,16 @@ def test_decay_and_video_measures_over_a_clip():
     m = ev.result()
     assert m["J_decay"] > 0.4 and m["video_pairs"] == 1
     assert m["JF"] == pytest.approx((m["J"] + m["F"]) / 2)
+
+
+def test_flicker_is_prediction_changes_minus_ground_truth_changes():
+    from facevid.metrics import SegEvaluator
+    gt = np.zeros((4, 4), np.uint8)
+    gt[:2] = 1                                   # still ground truth: no real motion
+    evaluator = SegEvaluator(2)
+    evaluator.add(gt, gt, "a")
+    flipped = gt.copy()
+    flipped[0, :2] = 0                           # 2 of 16 pixels flicker
+    evaluator.add(flipped, gt, "a")
+    evaluator.add(gt, gt, "b")                   # another clip: no pair with clip a
+    assert evaluator.result()["flicker"] == 2 / 16
