@@ -66,6 +66,39 @@ def run_pipeline(pipe, source: FrameSource, labels, num_classes: int) -> Dict[st
             "overhead_vs_models": (total - models) / models, "miou": scores["miou"], "F": scores["F"]}
 
 
+def measure(pipeline_path: str, source: FrameSource, frames, labels):
+    """The pipeline's rows (dygraph/exported, bilinear/nearest, GrabCut) and GrabCut alone."""
+    from pipeline import Pipeline   # paddle only after the inputs are checked
+    from stage2_seg.export import export_parser, exported_forward
+    from postprocess.grabcut import refine_grabcut
+    base = Pipeline.from_config(pipeline_path, ["grabcut.enabled=false"])
+    num_classes = base.schema.num_classes
+    rows = {}
+    rows["dygraph, bilinear"] = run_pipeline(base, source, labels, num_classes)
+    nearest = Pipeline.from_config(pipeline_path, ["grabcut.enabled=false", "resize=nearest"])
+    rows["dygraph, argmax-nearest"] = run_pipeline(nearest, source, labels, num_classes)
+    exported = Pipeline.from_config(pipeline_path, ["grabcut.enabled=false"])
+    pipe_cfg = load_config(pipeline_path, stages=("pipeline",))
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, (entry, p) in enumerate(zip(pipe_cfg["parsers"], exported.parsers)):
+            seg_cfg = load_config(entry["config"], entry.get("opts") or (), stages=("seg",))
+            path = export_parser(seg_cfg, Path(entry["weights"]), Path(tmp) / str(i))
+            p.forward = exported_forward(path, threads=pipe_cfg["threads"])
+        rows["exported, bilinear"] = run_pipeline(exported, source, labels, num_classes)
+        grab = Pipeline.from_config(pipeline_path, ["grabcut.enabled=true"])
+        for p, e in zip(grab.parsers, exported.parsers):
+            p.forward = e.forward
+        rows["exported, bilinear, GrabCut"] = run_pipeline(grab, source, labels, num_classes)
+    # GrabCut alone on the pipeline's own probabilities, frame by frame.
+    seconds = []
+    for _, frame in frames:
+        probs = base(frame).probs
+        tic = time.perf_counter()
+        refine_grabcut(frame, probs)
+        seconds.append(time.perf_counter() - tic)
+    return rows, seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -79,34 +112,7 @@ def main() -> None:
     frames = list(source)
     labels = [read_label(clip / "labels" / f"{name}.png") for name, _ in frames]
 
-    from pipeline import Pipeline   # paddle only after the inputs are checked
-    from stage2_seg.export import export_parser, exported_forward
-    from postprocess.grabcut import refine_grabcut
-    base = Pipeline.from_config(args.pipeline, ["grabcut.enabled=false"])
-    num_classes = base.schema.num_classes
-    rows = {}
-    rows["dygraph, bilinear"] = run_pipeline(base, source, labels, num_classes)
-    nearest = Pipeline.from_config(args.pipeline, ["grabcut.enabled=false", "resize=nearest"])
-    rows["dygraph, argmax-nearest"] = run_pipeline(nearest, source, labels, num_classes)
-    exported = Pipeline.from_config(args.pipeline, ["grabcut.enabled=false"])
-    pipe_cfg = load_config(args.pipeline, stages=("pipeline",))
-    with tempfile.TemporaryDirectory() as tmp:
-        for i, (entry, p) in enumerate(zip(pipe_cfg["parsers"], exported.parsers)):
-            seg_cfg = load_config(entry["config"], entry.get("opts") or (), stages=("seg",))
-            path = export_parser(seg_cfg, Path(entry["weights"]), Path(tmp) / str(i))
-            p.forward = exported_forward(path, threads=pipe_cfg["threads"])
-        rows["exported, bilinear"] = run_pipeline(exported, source, labels, num_classes)
-        grab = Pipeline.from_config(args.pipeline, ["grabcut.enabled=true"])
-        for p, e in zip(grab.parsers, exported.parsers):
-            p.forward = e.forward
-        rows["exported, bilinear, GrabCut"] = run_pipeline(grab, source, labels, num_classes)
-    # GrabCut alone on the pipeline's own probabilities, frame by frame.
-    seconds = []
-    for _, frame in frames:
-        probs = base(frame).probs
-        tic = time.perf_counter()
-        refine_grabcut(frame, probs)
-        seconds.append(time.perf_counter() - tic)
+    rows, seconds = measure(args.pipeline, source, frames, labels)
     summary = {
         "frames": len(frames), "frame_size": list(frames[0][1].shape[1::-1]), "pipeline": args.pipeline,
         "rows": rows, "grabcut_s_per_frame": float(np.mean(seconds)),

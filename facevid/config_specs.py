@@ -67,6 +67,9 @@ SEG_DEFAULTS: Dict[str, Any] = {
         "negative_prob": 0.0,       # a background scene instead of the frame (needs backgrounds_root)
         "paste_prob": 0.0,          # the frame's labelled people pasted onto a background scene
         "paste_scale": [0.5, 1.0],  # their scale there (a fraction of the frame size)
+        # Models with model.in_channels 4 get a simulated previous-frame mask as a 4th channel
+        # (stage2_seg.temporal): dropped, or shifted/scaled/rotated with its edge moved.
+        "prev_mask": {"drop_prob": 0.3, "shift": 0.05, "scale": 0.05, "rotate_deg": 5.0, "edge_px": 3},
         "num_workers": 0,
         "log_interval": 10,
         "eval_interval": 1000,

@@ -59,6 +59,7 @@ class Pipeline:
         self.crop_class = self._crop_class()
         self.video_detector = None
         self._frame_size: Optional[Tuple[int, int]] = None
+        self._prev_fg: Optional[np.ndarray] = None      # for parsers that read the last mask
         self.new_video()
 
     def _crop_class(self) -> Optional[int]:
@@ -97,8 +98,9 @@ class Pipeline:
         return cls(parsers, detector, cfg["ensemble"], cfg["resize"], GrabCutSettings(**cfg["grabcut"]))
 
     def new_video(self) -> None:
-        """Forget the boxes carried over from the previous frames."""
+        """Forget the boxes and the mask carried over from the previous frames."""
         self._frame_size = None
+        self._prev_fg = None
         if self.detector is not None:
             from stage1_detect.detector import VideoDetector
             self.video_detector = VideoDetector(self.detector, self.crop_class)
@@ -114,6 +116,15 @@ class Pipeline:
         dets = self.video_detector(frame) if self.video_detector is not None else Detections.empty()
         return self.parse(frame, dets, {"detect": time.perf_counter() - tic})
 
+    def _input_for(self, parser: Any, frame: np.ndarray) -> np.ndarray:
+        """The frame, with the previous frame's foreground probability as a 4th channel for a
+        parser that reads it (zeros at a video's start)."""
+        if parser.in_channels != 4:
+            return frame
+        from stage2_seg.temporal import with_prev_channel
+        prev = self._prev_fg if self._prev_fg is not None else np.zeros(frame.shape[:2], np.float32)
+        return with_prev_channel(frame, prev)
+
     def parse(self, frame: np.ndarray, dets: Detections,
               seconds: Optional[Dict[str, float]] = None) -> FrameResult:
         """Everything after detection, for a frame and its detections."""
@@ -121,7 +132,8 @@ class Pipeline:
         size = (frame.shape[1], frame.shape[0])
         tic = time.perf_counter()
         crops = {p.name: p.crop_boxes(dets, size) for p in self.parsers}
-        probs = {p.name: softmax(p.frame_logits(frame, crops[p.name], mode=self.resize))
+        probs = {p.name: softmax(p.frame_logits(self._input_for(p, frame), crops[p.name],
+                                                mode=self.resize))
                  for p in self.parsers}
         seconds["parse"] = time.perf_counter() - tic
 
@@ -138,5 +150,6 @@ class Pipeline:
             labels = refine_labels(frame, voted, mean, self.grabcut.band, self.grabcut.confident,
                                    self.grabcut.iterations)
         seconds["postprocess"] = time.perf_counter() - tic
+        self._prev_fg = 1.0 - mean[0]
         return FrameResult(labels, mean.astype(np.float32), probs, voted, dets,
                            crops[self.parsers[0].name], seconds)

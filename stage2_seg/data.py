@@ -16,6 +16,7 @@ from facevid.splits import face_ids, open_split
 from facevid.schema import ClassSchema
 from facevid.files import read_image
 from facevid.readers import IMAGE_SUFFIXES
+from stage2_seg.temporal import PrevMaskNoise, simulated_prev_mask, with_prev_channel
 from stage2_seg.augment import SIDES, color_jitter, mirror, partial_box, paste_onto, rotate
 
 Box = Tuple[int, int, int, int]
@@ -49,8 +50,8 @@ NORMALIZATION = {"channel_order": "RGB", "mean": [0.5, 0.5, 0.5], "std": [0.5, 0
 
 
 def normalize(image: np.ndarray) -> np.ndarray:
-    """RGB uint8 H x W x 3 -> float32 3 x H x W in [-1, 1] (NORMALIZATION: PaddleSeg's mean
-    0.5, std 0.5)."""
+    """RGB uint8 H x W x 3 (x 4 with a previous-mask channel) -> float32 C x H x W in [-1, 1]
+    (NORMALIZATION: PaddleSeg's mean 0.5, std 0.5, for every channel)."""
     return (image.astype(np.float32).transpose(2, 0, 1) / 127.5) - 1.0
 
 
@@ -66,6 +67,8 @@ class TrainSamples:
         self.ids = face_ids(cfg)
         self.backgrounds = list_backgrounds(cfg["data"]["backgrounds_root"])
         self.extra = open_extra_sets(cfg)
+        self.prev_noise = (PrevMaskNoise.from_config(cfg) if cfg["model"].get("in_channels", 3) == 4
+                           else None)
         # Items past the main set's come from the extra sets, in proportion to their shares.
         main_share = 1.0 - sum(e.share for e in self.extra)
         total = len(self.reader) / main_share
@@ -95,6 +98,9 @@ class TrainSamples:
         data, train = self.cfg["data"], self.cfg["train"]
         image, label, ids = self.load(index, rng)
         image, label = self._scene(image, label, rng)
+        if self.prev_noise is not None:      # the 4th channel follows every geometric change
+            image = with_prev_channel(image, simulated_prev_mask(label, data["ignore_index"],
+                                                                 self.prev_noise, rng))
         h, w = label.shape
         box: Box = (0, 0, w, h)
         if data["crop"] != "frame":
@@ -115,7 +121,8 @@ class TrainSamples:
             angle = rng.uniform(-train["rotate_deg"], train["rotate_deg"])
             image, label = rotate(image, label, angle, data["ignore_index"])
         if any(train["color_jitter"]):
-            image = color_jitter(image, *(1 + rng.uniform(-j, j) for j in train["color_jitter"]))
+            image[..., :3] = color_jitter(image[..., :3],
+                                          *(1 + rng.uniform(-j, j) for j in train["color_jitter"]))
         return normalize(image), label.astype(np.int64)
 
     def _scene(self, image: np.ndarray, label: np.ndarray, rng: np.random.Generator

@@ -25,12 +25,14 @@ def export_parser(cfg: Dict[str, Any], weights: Path, out_dir: Path, overwrite: 
     (input size, normalisation, crop rule) and gives (logits of the schema's classes)."""
     model = build_trained_model(cfg, weights)
     w, h = cfg["eval"]["size"]
-    spec = [paddle.static.InputSpec([None, 3, h, w], "float32", name="image")]
+    channels = int(cfg["model"].get("in_channels", 3))
+    spec = [paddle.static.InputSpec([None, channels, h, w], "float32", name="image")]
     with atomic_dir(out_dir, overwrite=overwrite) as tmp:
         paddle.jit.save(paddle.jit.to_static(model, input_spec=spec), str(tmp / "model"))
         schema, rule = cfg["_schema"], CropRule.from_config(cfg)
         write_json(tmp / META_FILE, {
-            "output": "logits", "input_size": [w, h], "num_classes": schema.num_classes,
+            "output": "logits", "input_size": [w, h], "input_channels": channels,
+            "num_classes": schema.num_classes,
             "normalize": NORMALIZATION, "crop": {"mode": rule.mode, "margin": rule.margin,
                                                  "square": rule.square},
             "schema": schema.name, "class_names": list(schema.class_names),

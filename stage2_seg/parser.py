@@ -68,9 +68,11 @@ class Parser:
 
     def __init__(self, forward: Forward, schema: ClassSchema, size: Tuple[int, int],
                  crop_rule: CropRule, flip_tta: bool = False, batch_size: int = 8,
-                 name: str = "parser"):
+                 name: str = "parser", in_channels: int = 3):
         self.forward, self.schema, self.size = forward, schema, tuple(size)
         self.crop_rule, self.batch_size, self.name = crop_rule, batch_size, name
+        # 4: the model also reads the previous frame's foreground (stage2_seg.temporal).
+        self.in_channels = in_channels
         self.num_classes = schema.num_classes
         self.mirror_lut: Optional[np.ndarray] = schema.mirror_lut() if flip_tta else None
 
@@ -78,7 +80,8 @@ class Parser:
     def from_config(cls, cfg: Dict[str, Any], forward: Forward, name: str = "parser",
                     size: Optional[Tuple[int, int]] = None) -> "Parser":
         return cls(forward, cfg["_schema"], tuple(size or cfg["eval"]["size"]),
-                   CropRule.from_config(cfg), cfg["eval"]["flip_tta"], name=name)
+                   CropRule.from_config(cfg), cfg["eval"]["flip_tta"], name=name,
+                   in_channels=int(cfg["model"].get("in_channels", 3)))
 
     @classmethod
     def from_files(cls, config: Path, weights: Optional[Path] = None,
@@ -102,7 +105,8 @@ class Parser:
         return cls.from_config(cfg, dygraph_forward(model), name)
 
     def parse_crops(self, crops: List[np.ndarray]) -> List[np.ndarray]:
-        """RGB uint8 crops (h x w x 3, all the same size) -> logits C x h x w each.
+        """RGB uint8 crops (h x w x 3, or x 4 with the previous mask; all the same size) ->
+        logits C x h x w each.
 
         With flip TTA the mirrored crop is parsed too and its logits are flipped back with
         left/right channels swapped before averaging: channel c of the mirrored view scores

@@ -75,41 +75,25 @@ def main() -> None:
         raise UserError("--background/--blur are for the composite output; add composite to --save")
     backdrop = Backdrop.from_args(args.background, args.blur)
     cfg = load_config(pipeline_path, args.opts, stages=("pipeline",))
-    from pipeline.pipeline import STAGES, Pipeline   # paddle only once the inputs are checked
+    from pipeline.pipeline import Pipeline   # paddle only once the inputs are checked
     pipe = Pipeline.from_loaded(cfg)
     started = time.perf_counter()
-    totals = {k: 0.0 for k in STAGES + ("decode", "encode")}
-    detections, fallbacks, names = [], 0, []
     with atomic_dir(args.out, overwrite=args.overwrite) as tmp:
         fps = (frames.fps or cfg["overlay"]["fps"]) if frames.video is not None else None
         outputs = FrameOutputs(tmp, kinds, pipe.schema, fps, cfg["overlay"]["alpha"], backdrop,
                                draw_crops=pipe.detector is not None)
-        tic = time.perf_counter()
         try:
-            for name, frame in tqdm(frames, total=frames.expected_frames, desc="infer", unit="frame"):
-                totals["decode"] += time.perf_counter() - tic
-                result = pipe(frame)
-                for key, value in result.seconds.items():
-                    totals[key] += value
-                tic = time.perf_counter()
-                outputs.add(name, frame, result.labels, result.probs, result.crops)
-                totals["encode"] += time.perf_counter() - tic
-                detections.append(len(result.detections))
-                fallbacks += pipe.detector is not None and not len(result.detections)
-                names.append(name)
-                tic = time.perf_counter()
+            stats = run_frames(pipe, frames, outputs)
         finally:
             written = outputs.close()
-        if not names:
+        if not stats["frame_names"]:
             raise UserError("no frame was read from the input")
         wall = time.perf_counter() - started
+        n = len(stats["frame_names"])
         write_json(tmp / "summary.json", {
-            "frames": len(names), "frame_names": names, "task": args.task,
-            "detections_per_frame": detections, "mean_detections_per_frame": float(np.mean(detections)),
-            # Frames where the detector found nothing were parsed whole (the fallback).
-            "whole_frame_fallback_frames": int(fallbacks),
-            "seconds_total": wall, "frames_per_second": len(names) / wall,
-            "seconds_per_frame_by_stage": {k: v / len(names) for k, v in totals.items()},
+            "frames": n, "task": args.task, **stats,
+            "mean_detections_per_frame": float(np.mean(stats["detections_per_frame"])),
+            "seconds_total": wall, "frames_per_second": n / wall,
             "pipeline": pipeline_path, "opts": args.opts, "class_names": list(pipe.schema.class_names),
             **written})
     if written["video_frames_resized_to_first_size"]:
@@ -118,7 +102,32 @@ def main() -> None:
     if backdrop.image is not None and backdrop.image.shape[:2] != tuple(reversed(outputs.first_size or (0, 0))):
         print(f"note: the background ({backdrop.image.shape[1]}x{backdrop.image.shape[0]}) was "
               "resized and centre-cropped to the frame size")
-    print(f"{len(names)} frames -> {args.out} ({len(names) / wall:.2f} frames/s)")
+    print(f"{n} frames -> {args.out} ({n / wall:.2f} frames/s)")
+
+
+def run_frames(pipe, frames: FrameSource, outputs: FrameOutputs) -> dict:
+    """Every frame through the pipeline into the outputs; per-frame detections, whole-frame
+    fallbacks (a detector that found nothing: the frame was parsed whole) and seconds by stage."""
+    from pipeline.pipeline import STAGES
+    totals = {k: 0.0 for k in STAGES + ("decode", "encode")}
+    detections, fallbacks, names = [], 0, []
+    tic = time.perf_counter()
+    for name, frame in tqdm(frames, total=frames.expected_frames, desc="infer", unit="frame"):
+        totals["decode"] += time.perf_counter() - tic
+        result = pipe(frame)
+        for key, value in result.seconds.items():
+            totals[key] += value
+        tic = time.perf_counter()
+        outputs.add(name, frame, result.labels, result.probs, result.crops)
+        totals["encode"] += time.perf_counter() - tic
+        detections.append(len(result.detections))
+        fallbacks += pipe.detector is not None and not len(result.detections)
+        names.append(name)
+        tic = time.perf_counter()
+    n = max(1, len(names))
+    return {"frame_names": names, "detections_per_frame": detections,
+            "whole_frame_fallback_frames": int(fallbacks),
+            "seconds_per_frame_by_stage": {k: v / n for k, v in totals.items()}}
 
 
 if __name__ == "__main__":

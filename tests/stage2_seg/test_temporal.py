@@ -1,0 +1,57 @@
+"""The previous-mask channel: simulated in training, fed by the pipeline at inference."""
+import numpy as np
+
+import stage2_seg  # noqa: F401  (sets FLAGS_set_to_1d before paddle)
+import paddle
+
+from facevid.config import load_config
+from stage2_seg.components import build_model
+from stage2_seg.data import TrainSamples
+from stage2_seg.parser import Parser, dygraph_forward
+from stage2_seg.temporal import PrevMaskNoise, simulated_prev_mask, with_prev_channel
+from tests.helpers import CONFIGS
+
+
+def test_simulated_previous_masks_are_dropped_or_moved_copies():
+    label = np.zeros((60, 80), np.uint8)
+    label[20:40, 30:50] = 1
+    drops = [simulated_prev_mask(label, 255, PrevMaskNoise(drop_prob=1.0), np.random.default_rng(i))
+             for i in range(3)]
+    assert all(d.max() == 0 for d in drops)
+    moved = simulated_prev_mask(label, 255, PrevMaskNoise(drop_prob=0.0, shift=0.1, edge_px=0),
+                                np.random.default_rng(1))
+    assert set(np.unique(moved).tolist()) <= {0, 255}
+    overlap = ((moved > 0) & (label > 0)).sum() / (label > 0).sum()
+    assert 0.2 < overlap and not np.array_equal(moved > 0, label > 0)
+
+
+def test_the_four_channel_model_trains_on_and_parses_with_or_without_a_previous_mask(tmp_path):
+    from facevid.synthetic import generate
+    data = generate(tmp_path / "p", clips=1, seed=1, frames=2, size=(128, 96), task="portrait")
+    cfg = load_config(CONFIGS / "stage2_portrait_lite_temporal_cpu.yml",
+                      ["train.crop_size=[64,48]", "eval.size=[64,48]", "data.format=challenge",
+                       f"data.train_root={data}", f"data.val_root={data}", "data.split_file=null",
+                       "data.mask_values=ids", "data.backgrounds_root=null", "train.paste_prob=0",
+                       "train.negative_prob=0"])
+    image, label = TrainSamples(cfg)[(0, 5)]
+    assert image.shape == (4, 48, 64) and -1.0 <= image[3].min() and image[3].max() <= 1.0
+    model = build_model(cfg)
+    assert model.conv_bn0._conv.weight.shape[1] == 4
+    rng = np.random.default_rng(0)
+    for param in model.parameters():       # away from the near-zero init
+        if not param.stop_gradient:
+            param.set_value(rng.normal(0, 0.3, param.shape).astype(np.float32))
+    model.eval()
+    parser = Parser.from_config(cfg, dygraph_forward(model))
+    frame = np.random.default_rng(0).integers(0, 255, (48, 64, 3), dtype=np.uint8)
+    without = parser.frame_logits(with_prev_channel(frame, np.zeros((48, 64), np.float32)), [(0, 0, 64, 48)])
+    with_mask = parser.frame_logits(with_prev_channel(frame, np.ones((48, 64), np.float32)), [(0, 0, 64, 48)])
+    assert without.shape == (2, 48, 64) and not np.allclose(without, with_mask)
+
+    from pipeline.pipeline import GrabCutSettings, Pipeline
+    pipe = Pipeline([parser], grabcut=GrabCutSettings(enabled=False))
+    first = pipe(frame)
+    second = pipe(frame)                     # now with the first frame's mask as channel 4
+    assert not np.allclose(first.probs, second.probs)
+    pipe.new_video()
+    np.testing.assert_allclose(pipe(frame).probs, first.probs, atol=1e-6)   # a cut: no memory
