@@ -1,0 +1,160 @@
+"""Face detection on held-out real images, ours beside MediaPipe's, in one run.
+
+The two detectors draw boxes differently (ours: the mask-derived face box, skin to chin and
+ears; MediaPipe's: a tighter box around eyes, nose and mouth), so IoU recall would not be
+fair. Both are scored on what stage 2 needs: the fraction of ground-truth face pixels that fall
+inside the crops a parser would cut from their boxes (each box grown by the parser's margin,
+square, clipped; the whole frame when nothing is found, counted as a fallback; and the same
+without the fallback, so an image with nothing found counts as missed), and on milliseconds
+per image. For ours, recall at IoU 0.5 is also given.
+
+Sets (all held out from training): the celebamask_1k validation faces (faces filling the
+photo), the lfw_parts validation people (faces a third of the photo), and face scenes made
+from both at video scales (tools/make_face_scenes.py --split val).
+
+Example:
+  python bench/face_detectors.py --detector configs/stage1_cascade_rcnn_faces_cpu.yml \\
+      --weights weights/face_detector.pdparams --scenes data/face_scenes/val \\
+      --out bench/results/face_detectors
+"""
+import argparse
+import time
+from pathlib import Path
+from typing import Callable, Dict, List, Tuple
+
+import numpy as np
+
+from facevid.cli import run_main
+from facevid.crops import face_boxes
+from facevid.detections import Detections, box_iou, crop_boxes
+from facevid.files import write_json, write_text
+from facevid.readers import ChallengeClips, ImageMaskFolder, Reader
+from facevid.schema import load_schema
+from facevid.splits import read_split_file, select_frames
+
+ROOT = Path(__file__).resolve().parent.parent
+Detect = Callable[[np.ndarray], np.ndarray]          # RGB frame -> boxes N x 4 xyxy
+
+
+def mediapipe_detector(full_range: bool, threshold: float) -> Detect:
+    import mediapipe as mp
+    model = mp.solutions.face_detection.FaceDetection(model_selection=int(full_range),
+                                                      min_detection_confidence=threshold)
+
+    def run(frame: np.ndarray) -> np.ndarray:
+        h, w = frame.shape[:2]
+        found = model.process(frame).detections or []
+        boxes = [(d.location_data.relative_bounding_box.xmin * w, d.location_data.relative_bounding_box.ymin * h,
+                  (d.location_data.relative_bounding_box.xmin + d.location_data.relative_bounding_box.width) * w,
+                  (d.location_data.relative_bounding_box.ymin + d.location_data.relative_bounding_box.height) * h)
+                 for d in found]
+        return np.array(boxes, np.float32).reshape(-1, 4)
+    return run
+
+
+def our_detector(config: str, weights: str) -> Detect:
+    from stage1_detect.detector import Detector
+    detector = Detector.from_files(Path(config), Path(weights))
+
+    def run(frame: np.ndarray) -> np.ndarray:
+        dets = detector(frame)
+        return dets.boxes[dets.class_ids == 1]
+    return run
+
+
+def score(detect: Detect, reader: Reader, face_ids: List[int], lut: np.ndarray, margin: float
+          ) -> Dict[str, float]:
+    inside = detected_inside = total = hits = truths = fallbacks = 0
+    seconds = []
+    for i in range(len(reader)):
+        image, label = reader.load(i)
+        label = lut[label]
+        tic = time.perf_counter()
+        boxes = detect(image)
+        seconds.append(time.perf_counter() - tic)
+        h, w = label.shape
+        dets = Detections(boxes, np.ones(len(boxes), np.float32), np.ones(len(boxes), np.int64))
+        crops = crop_boxes(dets, (w, h), margin, True, 1, fallback_whole_frame=True)
+        fallbacks += not len(boxes)
+        covered = np.zeros((h, w), bool)
+        for x0, y0, x1, y1 in crops:
+            covered[y0:y1, x0:x1] = True
+        face = np.isin(label, face_ids)
+        inside += int((face & covered).sum())
+        if len(boxes):                       # the same without the whole-frame fallback
+            detected_inside += int((face & covered).sum())
+        total += int(face.sum())
+        truth = np.array(face_boxes(label, face_ids), np.float32).reshape(-1, 4)
+        truths += len(truth)
+        if len(truth) and len(boxes):
+            hits += int((box_iou(truth, boxes).max(1) >= 0.5).sum())
+    steady = seconds[3:] if len(seconds) > 3 else seconds
+    return {"face_pixels_in_crops": inside / max(1, total),
+            "face_pixels_in_detected_crops": detected_inside / max(1, total),
+            "recall_iou50": hits / max(1, truths),
+            "fallback_images": fallbacks, "images": len(reader), "ms_per_image": 1000 * float(np.mean(steady))}
+
+
+def held_out_sets(celebamask: Path, lfw: Path, scenes: Path) -> Dict[str, Tuple[Reader, np.ndarray]]:
+    """name -> (reader, lut to CelebAMask-HQ ids) for each held-out set that is given."""
+    schema = load_schema("celebamask_hq")
+    identity = np.arange(256, dtype=np.uint8)
+    out: Dict[str, Tuple[Reader, np.ndarray]] = {}
+    if celebamask:
+        split = ROOT / "configs" / "splits" / "celebamask_1k.yml"
+        reader = select_frames(ImageMaskFolder(celebamask, "images", "labels"), read_split_file(split)["val"], split)
+        out["celebamask_1k val (faces fill the photo)"] = (reader, identity)
+    if lfw:
+        split = ROOT / "configs" / "splits" / "lfw_parts.yml"
+        reader = select_frames(ImageMaskFolder(lfw, "images", "labels"), read_split_file(split)["val"], split)
+        lut = identity.copy()
+        lut[1], lut[2] = schema.index("skin"), schema.index("hair")
+        out["lfw_parts val (a third of the photo)"] = (reader, lut)
+    if scenes:
+        out["face scenes val (20-300 px faces in 640x360 scenes)"] = (ChallengeClips(scenes), identity)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--detector", required=True, help="our stage-1 config")
+    parser.add_argument("--weights", required=True, help="its weights")
+    parser.add_argument("--celebamask", default=str(ROOT.parent / "shared" / "data" / "celebamask_1k"))
+    parser.add_argument("--lfw", default=str(ROOT.parent / "shared" / "data" / "lfw_parts"))
+    parser.add_argument("--scenes", help="face scenes made with tools/make_face_scenes.py --split val")
+    parser.add_argument("--margin", type=float, default=0.4, help="the parsers' crop margin (default 0.4)")
+    parser.add_argument("--mediapipe-threshold", type=float, default=0.3,
+                        help="MediaPipe's min_detection_confidence (default 0.3, for recall)")
+    parser.add_argument("--out", required=True, help="folder for results.json and table.md")
+    args = parser.parse_args()
+    sets = held_out_sets(Path(args.celebamask), Path(args.lfw), Path(args.scenes) if args.scenes else None)
+    face_ids = list(load_schema("celebamask_hq").face_class_ids)
+    methods = {"ours": lambda: our_detector(args.detector, args.weights),
+               "MediaPipe short-range": lambda: mediapipe_detector(False, args.mediapipe_threshold),
+               "MediaPipe full-range": lambda: mediapipe_detector(True, args.mediapipe_threshold)}
+    rows, skipped = {}, {}
+    for method, make in methods.items():
+        try:
+            detect = make()
+        except ImportError as exc:
+            skipped[method] = str(exc)
+            continue
+        for name, (reader, lut) in sets.items():
+            rows[f"{method} | {name}"] = score(detect, reader, face_ids, lut, args.margin)
+    out = Path(args.out)
+    write_json(out / "results.json", {"rows": rows, "skipped": skipped, "margin": args.margin,
+                                      "detector": args.detector, "weights": args.weights})
+    cols = ("face_pixels_in_crops", "face_pixels_in_detected_crops", "recall_iou50",
+            "fallback_images", "images", "ms_per_image")
+    lines = ["| detector | set | " + " | ".join(cols) + " |", "|---" * (len(cols) + 2) + "|"]
+    for key, row in rows.items():
+        lines.append(f"| {key} | " + " | ".join(f"{row[c]:.4f}" if isinstance(row[c], float) else str(row[c])
+                                               for c in cols) + " |")
+    lines += [f"skipped {k}: {v}" for k, v in skipped.items()]
+    write_text(out / "table.md", "\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    run_main(main)
