@@ -77,6 +77,8 @@ def _check_train(cfg: Dict[str, Any]) -> None:
         raise ConfigError("train.lr_schedule must be 'poly' or 'constant'")
     if train["optimizer"] not in ("sgd", "adam"):
         raise ConfigError(f"train.optimizer must be 'sgd' or 'adam', got {train['optimizer']!r}")
+    if train["amp_level"] not in ("O1", "O2"):
+        raise ConfigError(f"train.amp_level must be O1 or O2, got {train['amp_level']!r}")
     if "num_workers" in train and train["num_workers"] < 0:
         raise ConfigError(f"train.num_workers must be >= 0, got {train['num_workers']}")
 

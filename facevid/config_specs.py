@@ -75,6 +75,8 @@ SEG_DEFAULTS: Dict[str, Any] = {
         "eval_interval": 1000,
         "save_interval": 1000,
         "keep_checkpoints": 2,
+        # GPU only (facevid/gpu.py): mixed precision with a loss scaler; synchronised BN.
+        "amp": False, "amp_level": "O1", "amp_loss_scale": 1024.0, "sync_bn": False,
     },
     "eval": {
         "size": REQUIRED,
@@ -106,6 +108,8 @@ DET_DEFAULTS: Dict[str, Any] = {
         "eval_interval": 1000,
         "save_interval": 1000,
         "keep_checkpoints": 2,
+        # GPU only (facevid/gpu.py): mixed precision with a loss scaler; synchronised BN.
+        "amp": False, "amp_level": "O1", "amp_loss_scale": 1024.0, "sync_bn": False,
     },
     "infer": {
         "score_threshold": 0.05,  # low: the detector must not miss (stage 2 copes with extras)

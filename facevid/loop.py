@@ -28,6 +28,7 @@ from facevid.checkpoint import (complete_checkpoints, load_checkpoint, save_chec
                                 usable_checkpoint)
 from facevid.config import public_view
 from facevid.errors import UserError
+from facevid.gpu import make_scaler, prepare_model, step as gpu_step
 from facevid.files import write_json
 
 Schedule = Optional[paddle.optimizer.lr.LRScheduler]
@@ -81,8 +82,10 @@ def fit(cfg: Dict[str, Any], out_dir: Path, task: Task, resume: bool = False,
     if world > 1:
         dist.init_parallel_env()
     tc = cfg["train"]
+    model = prepare_model(task.model, cfg)            # SyncBatchNorm when asked (GPU)
+    scaler = make_scaler(cfg)                         # mixed precision when asked
     start, best = _start(cfg, out_dir, task, resume, write=rank == 0)
-    net = paddle.DataParallel(task.model) if world > 1 else task.model
+    net = paddle.DataParallel(model) if world > 1 else model
     writer = _visualdl(out_dir) if rank == 0 else None
     metrics: Dict[str, Any] = {}
     net.train()
@@ -91,7 +94,7 @@ def fit(cfg: Dict[str, Any], out_dir: Path, task: Task, resume: bool = False,
     clock = [time.time()]
     try:
         for it, batch in enumerate(task.batches(start, rank, world), start=start + 1):
-            parts = _step(cfg, task, net, batch, it)
+            parts = _step(cfg, task, net, batch, it, scaler)
             bar.update(1)
             if it % tc["log_interval"] == 0 or it == tc["iters"]:
                 _log(parts, task.optimizer, it, tc["log_interval"], bar, writer, clock)
@@ -194,14 +197,11 @@ def record_resume(out_dir: Path, checkpoint: Path, changes: Dict[str, List[Any]]
 
 
 def _step(cfg: Dict[str, Any], task: Task, net: paddle.nn.Layer, batch: Any,
-          it: int) -> Dict[str, paddle.Tensor]:
+          it: int, scaler: Optional[paddle.amp.GradScaler]) -> Dict[str, paddle.Tensor]:
     # Dropout and samplers draw from paddle's global generator; seeding it per iteration
     # makes a resumed run repeat the uninterrupted one exactly.
     paddle.seed(cfg["seed"] * 1_000_003 + it)
-    parts = task.loss(net, batch)
-    parts["total"].backward()
-    task.optimizer.step()
-    task.optimizer.clear_grad()
+    parts = gpu_step(task.loss, net, batch, task.optimizer, scaler, cfg["train"]["amp_level"])
     if task.schedule is not None:
         task.schedule.step()
     return parts
