@@ -150,15 +150,19 @@ def validate_det(cfg: Dict[str, Any]) -> None:
     """Stage-1 checks (ppdet's own sections are checked by stage1_detect)."""
     schema, infer = cfg["_schema"], cfg["infer"]
     _check_data(cfg)
-    if not schema.face_class_ids:
-        raise ConfigError(f"schema '{schema.name}' has no face_classes to derive face boxes from")
+    data = cfg["data"]
+    if data["face_boxes"] and not schema.face_class_ids:
+        raise ConfigError(f"schema '{schema.name}' has no face_classes to derive face boxes from; "
+                          "set data.face_boxes=false for a person detector")
     _check_train(cfg)
-    categories = 2 if cfg["data"]["person_boxes"] else 1
+    names = [n for n, on in (("face", data["face_boxes"]), ("person", data["person_boxes"])) if on]
+    if not names:
+        raise ConfigError("data.face_boxes and data.person_boxes are both false: nothing to detect")
     num_classes = cfg["ppdet"].get("num_classes")
-    if num_classes != categories:
+    if num_classes != len(names):
         raise ConfigError(f"num_classes is {num_classes!r} but the detector is trained on "
-                          f"{categories} categor{'ies (face, person)' if categories == 2 else 'y (face)'}"
-                          "; set num_classes to match data.person_boxes")
+                          f"{len(names)} categor{'ies' if len(names) > 1 else 'y'} ({', '.join(names)})"
+                          "; set num_classes to match data.face_boxes / data.person_boxes")
     _in_range(cfg, "infer.score_threshold", 0, 1)
     _in_range(cfg, "infer.merge_iou", 0, 1)
     _in_range(cfg, "eval.iou", 0, 1, low_open=True)

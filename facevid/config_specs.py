@@ -91,7 +91,8 @@ DET_DEFAULTS: Dict[str, Any] = {
     "seed": 0,
     "data": {
         **_DATA,
-        "person_boxes": True,    # also train a person class (category 2) besides faces
+        "face_boxes": True,      # train a face class (boxes of the schema's face classes)
+        "person_boxes": True,    # train a person class (connected non-background regions)
     },
     "train": {
         "iters": REQUIRED,

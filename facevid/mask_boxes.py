@@ -13,6 +13,12 @@ FACE, PERSON = 1, 2          # COCO category ids
 CATEGORIES = [{"id": FACE, "name": "face"}, {"id": PERSON, "name": "person"}]
 
 
+def detector_categories(face_boxes: bool, person_boxes: bool) -> List[int]:
+    """The COCO category ids a detector is trained on, in the order of its class indices
+    (class index i of the network is category `detector_categories(...)[i]`)."""
+    return [c for c, wanted in ((FACE, face_boxes), (PERSON, person_boxes)) if wanted]
+
+
 def person_boxes(label: np.ndarray, ignore_index: int = 255, min_pixels: int = 16):
     """One box per connected region of non-background pixels (people who touch merge)."""
     person = np.unique(label[(label != 0) & (label != ignore_index)]).tolist()
@@ -20,10 +26,11 @@ def person_boxes(label: np.ndarray, ignore_index: int = 255, min_pixels: int = 1
 
 
 def boxes_from_label(label: np.ndarray, face_ids: Sequence[int], ignore_index: int = 255,
-                     min_pixels: int = 16, with_persons: bool = True) -> List[Dict[str, Any]]:
+                     min_pixels: int = 16, with_persons: bool = True,
+                     with_faces: bool = True) -> List[Dict[str, Any]]:
     """[{'bbox': [x, y, w, h], 'category_id': FACE|PERSON}] for one label map."""
     out = [{"bbox": [x0, y0, x1 - x0, y1 - y0], "category_id": FACE}
-           for x0, y0, x1, y1 in face_boxes(label, face_ids, min_pixels)]
+           for x0, y0, x1, y1 in (face_boxes(label, face_ids, min_pixels) if with_faces else [])]
     if with_persons:
         out += [{"bbox": [x0, y0, x1 - x0, y1 - y0], "category_id": PERSON}
                 for x0, y0, x1, y1 in person_boxes(label, ignore_index, min_pixels)]

@@ -71,6 +71,9 @@ class Pipeline:
         if self.detector is not None and not classes:
             raise ConfigError("the pipeline has a detector but every parser parses whole frames "
                               "(data.crop: frame); remove the detector or use crop-trained parsers")
+        if self.detector is not None and not set(classes) <= set(self.detector.categories.tolist()):
+            raise ConfigError("the parsers crop a category the detector was not trained on "
+                              "(a face parser needs a face detector, a person parser a person one)")
         return classes.pop() if classes else None
 
     @classmethod

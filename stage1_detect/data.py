@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import paddle
 
-from facevid.mask_boxes import boxes_from_label
+from facevid.mask_boxes import boxes_from_label, detector_categories
 from facevid.readers import Reader
 from facevid.splits import face_ids, open_split
 
@@ -29,14 +29,20 @@ def to_chw(image: np.ndarray) -> np.ndarray:
     return ((image.astype(np.float32) - MEAN) / STD).transpose(2, 0, 1)
 
 
+def categories(cfg: Dict[str, Any]) -> List[int]:
+    """COCO category ids of the detector's class indices (facevid.mask_boxes)."""
+    return detector_categories(cfg["data"]["face_boxes"], cfg["data"]["person_boxes"])
+
+
 def gt_boxes(cfg: Dict[str, Any], label: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-    """Mask-derived boxes (M x 4 xyxy float32) and class indices (M, 0 = face, 1 = person)."""
+    """Mask-derived boxes (M x 4 xyxy float32) and the detector's class indices (M)."""
     data = cfg["data"]
     found = boxes_from_label(label, face_ids(cfg), data["ignore_index"], data["min_face_pixels"],
-                             with_persons=data["person_boxes"])
+                             with_persons=data["person_boxes"], with_faces=data["face_boxes"])
     boxes = np.array([[x, y, x + w, y + h] for x, y, w, h in (b["bbox"] for b in found)],
                      np.float32).reshape(-1, 4)
-    classes = np.array([b["category_id"] - 1 for b in found], np.int32)
+    order = categories(cfg)
+    classes = np.array([order.index(b["category_id"]) for b in found], np.int32)
     return boxes, classes
 
 

@@ -13,7 +13,8 @@ from facevid.checkpoint import load_weights
 from facevid.config import load_config
 from facevid.detections import BoxCarrier, Detections, merge_duplicates
 from facevid.schema import ClassSchema
-from stage1_detect.data import collate, resize_for_detector, to_chw
+from facevid.mask_boxes import FACE, PERSON
+from stage1_detect.data import categories, collate, resize_for_detector, to_chw
 from stage1_detect.model import build_detector
 
 
@@ -34,14 +35,18 @@ class OperatingPoint:
 
 class Detector:
     def __init__(self, model: paddle.nn.Layer, image_size: Tuple[int, int], schema: ClassSchema,
-                 operating_point: OperatingPoint = OperatingPoint()):
+                 operating_point: OperatingPoint = OperatingPoint(),
+                 categories: Sequence[int] = (FACE, PERSON)):
         self.model, self.image_size, self.schema = model, tuple(image_size), schema
         self.point = operating_point
+        # COCO category id of each network class index (a person-only detector: (PERSON,)).
+        self.categories = np.array(categories, np.int64)
         self.model.eval()
 
     @classmethod
     def from_config(cls, cfg: Dict[str, Any], model: paddle.nn.Layer) -> "Detector":
-        return cls(model, cfg["train"]["image_size"], cfg["_schema"], OperatingPoint.from_config(cfg))
+        return cls(model, cfg["train"]["image_size"], cfg["_schema"], OperatingPoint.from_config(cfg),
+                   categories(cfg))
 
     @classmethod
     def from_files(cls, config: Path, weights: Path, opts: Sequence[str] = ()) -> "Detector":
@@ -63,7 +68,7 @@ class Detector:
         rows = rows[rows[:, 1] > 0]        # ppdet pads an empty result with a zero-score row
         h, w = frame.shape[:2]
         boxes = np.clip(rows[:, 2:6], 0, [w, h, w, h]).astype(np.float32)
-        return Detections(boxes, rows[:, 1].astype(np.float32), rows[:, 0].astype(np.int64) + 1)
+        return Detections(boxes, rows[:, 1].astype(np.float32), self.categories[rows[:, 0].astype(np.int64)])
 
     def __call__(self, frame: np.ndarray) -> Detections:
         """Detections of an RGB frame at the operating point (see `operating_point`)."""

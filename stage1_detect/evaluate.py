@@ -17,7 +17,7 @@ from facevid.detections import Detections, box_iou, crop_boxes
 from facevid.mask_boxes import CATEGORIES, FACE
 from facevid.readers import Reader
 from facevid.splits import face_ids, open_split
-from stage1_detect.data import gt_boxes
+from stage1_detect.data import categories, gt_boxes
 from stage1_detect.detector import Detector
 
 
@@ -112,7 +112,8 @@ def evaluate_detector(detector: Detector, cfg: Dict[str, Any], reader: Optional[
     """Score `detector` on the config's validation split (or `reader`)."""
     reader = reader or open_split(cfg, "val")
     n = len(reader) if max_frames is None else min(max_frames, len(reader))
-    evaluator = DetectorEvaluator(CATEGORIES[: 2 if cfg["data"]["person_boxes"] else 1],
+    order = categories(cfg)
+    evaluator = DetectorEvaluator([c for c in CATEGORIES if c["id"] in order],
                                   cfg["eval"]["iou"], detector.point.score_threshold,
                                   cfg["eval"]["crop_margin"])
     ids = face_ids(cfg)
@@ -122,6 +123,6 @@ def evaluate_detector(detector: Detector, cfg: Dict[str, Any], reader: Optional[
         tic = time.perf_counter()
         raw = detector.raw(image)
         seconds = time.perf_counter() - tic
-        evaluator.add(truth, classes + 1, np.isin(label, ids), raw,
+        evaluator.add(truth, np.array(order, np.int64)[classes], np.isin(label, ids), raw,
                       detector.operating_point(raw), seconds)   # no second forward
     return evaluator.result()

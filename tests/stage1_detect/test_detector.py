@@ -89,3 +89,24 @@ def test_recipe_configs_build_including_deformable_convolutions():
         with paddle.utils.unique_name.guard():
             model = build_detector(cfg)
         assert model.backbone.dcn_v2_stages == dcn and cfg["train"]["image_size"] == [1333, 800]
+
+
+def test_a_person_only_detector_reports_person_categories(tmp_path):
+    from facevid.mask_boxes import PERSON
+    from facevid.synthetic import generate
+    data = generate(tmp_path / "p", clips=1, seed=1, frames=2, size=(128, 96), task="portrait")
+    cfg = load_config(ROOT / "configs" / "stage1_cascade_rcnn_persons_cpu.yml",
+                      MICRO_DET + ["data.format=challenge", f"data.train_root={data}",
+                                   f"data.val_root={data}", "data.split_file=null",
+                                   "data.mask_values=ids", "train.iters=1", "train.eval_interval=1",
+                                   "train.save_interval=1", "infer.score_threshold=0.0",
+                                   "CSPResNet.width_mult=0.125"])
+    metrics = train(cfg, tmp_path / "run", show_progress=False)
+    assert "recall_person" in metrics and "recall_face" not in metrics
+    detector = Detector.from_files(ROOT / "configs" / "stage1_cascade_rcnn_persons_cpu.yml",
+                                   tmp_path / "run" / "iter_0000001" / "model.pdparams",
+                                   MICRO_DET + ["CSPResNet.width_mult=0.125"])
+    assert detector.categories.tolist() == [PERSON]
+    assert set(detector.raw(np.zeros((96, 128, 3), np.uint8)).class_ids.tolist()) <= {PERSON}
+    with pytest.raises(ConfigError, match="face_boxes and data.person_boxes are both false"):
+        load_config(ROOT / "configs" / "stage1_cascade_rcnn_persons_cpu.yml", ["data.person_boxes=false"])
