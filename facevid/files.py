@@ -170,7 +170,9 @@ def atomic_dir(final: Path, overwrite: bool = False) -> Iterator[Path]:
         remove_stale_tmp(final)
         tmp = make_tmp_dir(final)
     except OSError as exc:
-        raise DataError(f"{final}: cannot create the output folder ({exc.strerror}); "
+        blocker = next((p for p in final.parents if p.is_file()), None)
+        reason = f"{blocker} is a file, not a folder" if blocker else exc.strerror
+        raise DataError(f"{final}: cannot create the output folder ({reason}); "
                         "choose another --out") from None
     try:
         yield tmp
