@@ -152,6 +152,21 @@ def replace_dir(tmp: Path, final: Path) -> None:
         os.replace(tmp, final)
 
 
+def check_output_folder(final: Path, overwrite: bool = False, flag: str = "--out") -> None:
+    """What can be known before any work: the output is not a file, and a non-empty folder is
+    replaced only with --overwrite. Tools call it first, so a bad --out fails in a second."""
+    final = Path(final)
+    if final.exists() and not final.is_dir():
+        raise DataError(f"{final}: exists and is a file, not a folder; choose another {flag}")
+    if final.exists() and any(final.iterdir()) and not overwrite:
+        raise DataError(f"{final}: output folder exists and is not empty; "
+                        f"choose another {flag} or pass --overwrite")
+    blocker = next((p for p in final.parents if p.is_file()), None)
+    if blocker is not None:
+        raise DataError(f"{final}: cannot create the output folder ({blocker} is a file, not a "
+                        f"folder); choose another {flag}")
+
+
 @contextlib.contextmanager
 def atomic_dir(final: Path, overwrite: bool = False) -> Iterator[Path]:
     """Yield a temporary folder beside `final`; on success it replaces `final` as a whole.
@@ -160,11 +175,7 @@ def atomic_dir(final: Path, overwrite: bool = False) -> Iterator[Path]:
     temporary folder is removed and `final` is left as it was.
     """
     final = Path(final)
-    if final.exists() and not final.is_dir():
-        raise DataError(f"{final}: exists and is a file, not a folder; choose another --out")
-    if final.exists() and any(final.iterdir()) and not overwrite:
-        raise DataError(f"{final}: output folder exists and is not empty; "
-                        "choose another --out or pass --overwrite")
+    check_output_folder(final, overwrite)
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_tmp(final)

@@ -19,7 +19,7 @@ import sys
 from facevid.cli import run_main
 from facevid.config import load_config
 from facevid.errors import UserError
-from facevid.files import atomic_dir, check_not_inputs, write_json
+from facevid.files import atomic_dir, check_not_inputs, check_output_folder, write_json
 from facevid.schema import load_schema
 from facevid.score_folders import score_folders
 
@@ -47,8 +47,6 @@ def _evaluate_parser(cfg: dict, args) -> dict:
     from stage2_seg.parser import build_trained_model
     model = build_trained_model(cfg, args.weights)
     if args.save_pred:
-        check_not_inputs(args.save_pred, [args.weights, args.config, cfg["data"]["val_root"]],
-                         "--save-pred")
         with atomic_dir(args.save_pred, overwrite=args.overwrite) as tmp:
             return evaluate(model, cfg, save_pred=tmp)
     return evaluate(model, cfg)
@@ -81,6 +79,10 @@ def main() -> None:
             raise UserError("give -c CONFIG and --weights W to evaluate a model, "
                             "or --pred DIR and --gt DIR to score label folders")
         cfg = load_config(args.config, args.opts, stages=("seg", "det"))
+        if args.save_pred:          # before any model is loaded
+            check_not_inputs(args.save_pred, [args.weights, args.config, cfg["data"]["val_root"]],
+                             "--save-pred")
+            check_output_folder(args.save_pred, args.overwrite, "--save-pred")
         if cfg["stage"] == "det":
             metrics = _evaluate_detector(cfg, args)
         else:

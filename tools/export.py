@@ -9,7 +9,7 @@ import argparse
 
 from facevid.cli import run_main
 from facevid.config import load_config
-from facevid.files import check_not_inputs
+from facevid.files import check_not_inputs, check_output_folder
 
 
 def main() -> None:
@@ -24,6 +24,7 @@ def main() -> None:
     args = parser.parse_args()
     cfg = load_config(args.config, args.opts, stages=("seg",))
     check_not_inputs(args.out, [args.weights, args.config])
+    check_output_folder(args.out, args.overwrite)
     from stage2_seg.export import export_parser   # paddle only once the config is valid
     out = export_parser(cfg, args.weights, args.out, overwrite=args.overwrite)
     print(f"exported to {out} (input {cfg['eval']['size'][0]}x{cfg['eval']['size'][1]}, output logits)")

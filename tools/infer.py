@@ -28,7 +28,7 @@ from tqdm import tqdm
 from facevid.cli import run_main
 from facevid.config import load_config
 from facevid.errors import UserError
-from facevid.files import atomic_dir, check_not_inputs, write_json
+from facevid.files import atomic_dir, check_not_inputs, check_output_folder, write_json
 from facevid.video import FrameSource
 from pipeline.outputs import DEFAULT_SAVE, Backdrop, FrameOutputs
 
@@ -71,6 +71,7 @@ def main() -> None:
     # Everything that needs only the inputs is checked before any model is loaded.
     frames = FrameSource(args.video, args.image, args.dir, args.max_frames)
     check_not_inputs(args.out, [args.dir, pipeline_path, args.background] + frames.inputs())
+    check_output_folder(args.out, args.overwrite)
     if (args.background or args.blur is not None) and "composite" not in kinds:
         raise UserError("--background/--blur are for the composite output; add composite to --save")
     backdrop = Backdrop.from_args(args.background, args.blur)
