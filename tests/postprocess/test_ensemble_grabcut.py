@@ -60,3 +60,15 @@ def test_refine_labels_keeps_part_labels_and_fills_new_foreground():
     assert out[32, 32] == 2
     grown = (out != 0) & (labels == 0)
     assert grown.any() and (out[grown] == 1).all()
+
+
+def test_grabcut_gives_the_same_labels_every_time_in_one_process():
+    rng = np.random.default_rng(3)
+    image = rng.integers(0, 255, (40, 50, 3), dtype=np.uint8)
+    fg = np.zeros((40, 50), np.float32)
+    fg[10:30, 12:38] = 0.8
+    fg += rng.uniform(0, 0.3, fg.shape).astype(np.float32)
+    probs = np.stack([1 - np.clip(fg, 0, 1), np.clip(fg, 0, 1)])
+    first = refine_grabcut(image, probs)
+    refine_grabcut(rng.integers(0, 255, (40, 50, 3), dtype=np.uint8), probs)   # moves OpenCV's RNG
+    assert np.array_equal(refine_grabcut(image, probs), first)

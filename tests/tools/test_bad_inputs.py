@@ -194,3 +194,18 @@ def _umask():
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def test_sigterm_unwinds_like_ctrl_c_and_leaves_no_temporary_folder(tmp_path):
+    import signal
+    import time
+    proc = subprocess.Popen([sys.executable, "tools/make_synthetic.py", "--out", str(tmp_path / "big"),
+                             "--clips", "500", "--frames", "8"], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while not list(tmp_path.glob(".big.tmp-*")) and time.time() < deadline:
+        time.sleep(0.2)                                   # wait until it is writing
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and "interrupted" in err
+    assert not (tmp_path / "big").exists() and not list(tmp_path.glob(".big.tmp-*"))
