@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO := runs/demo
 
-.PHONY: install demo test clean
+.PHONY: install demo test bench-deps clean
 
 install: $(STAMP)
 
@@ -33,7 +33,8 @@ demo: $(STAMP)
 		--weights $(DEMO)/det/best_model.pdparams --out $(DEMO)/det_metrics.json
 	$(PY) tools/eval.py -c configs/stage2_eanet_cat_tiny.yml \
 		--weights $(DEMO)/seg/best_model.pdparams --out $(DEMO)/seg_metrics.json
-	$(PY) tools/infer.py --video $(DEMO)/data/val/clip_0000/clip.mp4 --out $(DEMO)/infer --overwrite
+	$(PY) tools/infer.py --video $(DEMO)/data/val/clip_0000/clip.mp4 --out $(DEMO)/infer --overwrite \
+		--pipeline configs/pipeline_tiny.yml
 	$(PY) tools/eval.py --pred $(DEMO)/infer --gt $(DEMO)/data/val/clip_0000 \
 		--out $(DEMO)/pipeline_metrics.json
 	@echo "demo outputs in $(DEMO): data/ (clips), det/ and seg/ (checkpoints, VisualDL logs," \
@@ -42,6 +43,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q tests
+
+# Peers for the benchmarks (MediaPipe, onnxruntime): never needed by the package or the tests.
+bench-deps: $(STAMP)
+	$(PY) -m pip install --quiet --no-deps -r bench/requirements.txt
 
 clean:
 	rm -rf $(VENV) runs
