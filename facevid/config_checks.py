@@ -167,6 +167,8 @@ def validate_det(cfg: Dict[str, Any]) -> None:
     _in_range(cfg, "infer.merge_iou", 0, 1)
     _in_range(cfg, "eval.iou", 0, 1, low_open=True)
     _in_range(cfg, "eval.crop_margin", 0, 5)
+    if infer["detect_every"] < 1:
+        raise ConfigError("infer.detect_every must be a positive int (1: every frame)")
     for key in ("max_detections", "max_missing"):
         if infer[key] < (1 if key == "max_detections" else 0):
             raise ConfigError(f"infer.{key} must be {'positive' if key == 'max_detections' else '>= 0'}")

@@ -117,6 +117,7 @@ DET_DEFAULTS: Dict[str, Any] = {
         "merge_iou": 0.5,         # overlapping boxes of a class merge into their enclosing box
         "max_detections": 20,     # per frame after merging, best scores first (bounds stage-2 cost)
         "max_missing": 5,         # video: reuse the last boxes for up to N frames without any
+        "detect_every": 1,        # video: run the network every k-th frame, optical flow between
     },
     # The detector hands over detections only; each parser crops them with its own margin.
     "eval": {

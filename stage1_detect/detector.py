@@ -13,6 +13,7 @@ from facevid.checkpoint import load_weights
 from facevid.config import load_config
 from facevid.detections import BoxCarrier, Detections, merge_duplicates
 from facevid.schema import ClassSchema
+from facevid.tracking import FlowTracker
 from facevid.mask_boxes import FACE, PERSON
 from stage1_detect.data import categories, collate, resize_for_detector, to_chw
 from stage1_detect.model import build_detector
@@ -25,12 +26,14 @@ class OperatingPoint:
     merge_iou: float = 0.5          # overlapping boxes of a class merge into their enclosing box
     max_detections: int = 20        # per frame after merging, best first (bounds stage-2 cost)
     max_missing: int = 5            # video: reuse the last boxes for up to N frames without any
+    detect_every: int = 1           # video: run the network every k-th frame, track in between
 
     @classmethod
     def from_config(cls, cfg: Dict[str, Any]) -> "OperatingPoint":
         infer = cfg["infer"]
         return cls(float(infer["score_threshold"]), float(infer["merge_iou"]),
-                   int(infer["max_detections"]), int(infer["max_missing"]))
+                   int(infer["max_detections"]), int(infer["max_missing"]),
+                   int(infer["detect_every"]))
 
 
 class Detector:
@@ -84,13 +87,21 @@ class Detector:
 
 class VideoDetector:
     """A Detector for one video, returning the detections of one category (`class_id`, the
-    one the parsers crop); a frame without any reuses the last ones, for up to max_missing
-    frames. Make a new one per video."""
+    one the parsers crop). The network runs on every `detect_every`-th frame; in between the
+    boxes follow the image by optical flow (facevid.tracking). A detector frame without any
+    detection reuses the last ones, for up to max_missing detector frames. Make a new one per
+    video."""
 
     def __init__(self, detector: Detector, class_id: int):
         self.detector, self.class_id = detector, class_id
         self.carrier = BoxCarrier(detector.point.max_missing)
+        self.tracker = FlowTracker()
+        self.frame_index = 0
 
     def __call__(self, frame: np.ndarray) -> Detections:
+        run = self.frame_index % self.detector.point.detect_every == 0
+        self.frame_index += 1
+        if not run:
+            return self.tracker(frame)
         dets = self.detector(frame)
-        return self.carrier(dets.select(dets.class_ids == self.class_id))
+        return self.tracker(frame, self.carrier(dets.select(dets.class_ids == self.class_id)))
