@@ -203,6 +203,7 @@ def validate_pipeline(cfg: Dict[str, Any]) -> None:
     _in_range(cfg, "grabcut.confident", 0.5, 1)
     _in_range(cfg, "overlay.alpha", 0, 1)
     _in_range(cfg, "overlay.fps", 0, 1000, low_open=True)
+    _in_range(cfg, "smoothing", 0, 0.95)
     if cfg["threads"] < 1:
         raise ConfigError("threads must be a positive int")
 

@@ -140,6 +140,7 @@ PIPELINE_DEFAULTS: Dict[str, Any] = {
     "grabcut": {"enabled": True, "band": 6, "confident": 0.9, "iterations": 2},
     "overlay": {"alpha": 0.5, "fps": 10.0},   # fps is used for image folders only
     "threads": 2,                # CPU threads of Paddle Inference
+    "smoothing": 0.0,            # video: share of the previous frame's probabilities (EMA)
 }
 REPRODUCE_DEFAULTS: Dict[str, Any] = {
     "stage": "reproduce",

@@ -48,9 +48,12 @@ class FrameResult:
 class Pipeline:
     def __init__(self, parsers: Sequence[Any], detector: Optional[Any] = None,
                  ensemble: str = "hard", resize: str = "bilinear",
-                 grabcut: GrabCutSettings = GrabCutSettings()):
+                 grabcut: GrabCutSettings = GrabCutSettings(), smoothing: float = 0.0):
         self.parsers, self.detector = list(parsers), detector
         self.ensemble, self.resize, self.grabcut = ensemble, resize, grabcut
+        # Video: this share of the previous frame's probabilities is blended into each frame's
+        # (an exponential moving average; 0 = none), against flicker.
+        self.smoothing = smoothing
         if len({p.schema.class_names for p in self.parsers}) != 1:
             raise ConfigError("the parsers use different class schemas; an ensemble needs one")
         if len({p.name for p in self.parsers}) != len(self.parsers):
@@ -98,12 +101,14 @@ class Pipeline:
             from stage1_detect.detector import Detector
             det = cfg["detector"]
             detector = Detector.from_files(det["config"], det["weights"], det.get("opts") or ())
-        return cls(parsers, detector, cfg["ensemble"], cfg["resize"], GrabCutSettings(**cfg["grabcut"]))
+        return cls(parsers, detector, cfg["ensemble"], cfg["resize"], GrabCutSettings(**cfg["grabcut"]),
+                   cfg["smoothing"])
 
     def new_video(self) -> None:
         """Forget the boxes and the mask carried over from the previous frames."""
         self._frame_size = None
         self._prev_fg = None
+        self._prev_probs: Optional[np.ndarray] = None
         if self.detector is not None:
             from stage1_detect.detector import VideoDetector
             self.video_detector = VideoDetector(self.detector, self.crop_class)
@@ -143,6 +148,10 @@ class Pipeline:
         tic = time.perf_counter()
         stacked = list(probs.values())
         mean = soft_vote(stacked) if len(stacked) > 1 else stacked[0]
+        if self.smoothing > 0 and self._prev_probs is not None and self._prev_probs.shape == mean.shape:
+            mean = (1 - self.smoothing) * mean + self.smoothing * self._prev_probs
+            stacked = [mean]                 # the vote is over the smoothed probabilities
+        self._prev_probs = mean
         if len(stacked) > 1 and self.ensemble == "hard":
             voted = hard_vote([p.argmax(0).astype(np.uint8) for p in stacked],
                               self.schema.num_classes, [p.max(0) for p in stacked])

@@ -55,3 +55,19 @@ def test_the_four_channel_model_trains_on_and_parses_with_or_without_a_previous_
     assert not np.allclose(first.probs, second.probs)
     pipe.new_video()
     np.testing.assert_allclose(pipe(frame).probs, first.probs, atol=1e-6)   # a cut: no memory
+
+
+def test_probability_smoothing_blends_the_previous_frame_and_resets_at_a_cut():
+    from pipeline.pipeline import GrabCutSettings, Pipeline
+    from stage2_seg.parser import CropRule
+    from facevid.schema import load_schema
+    outputs = iter([np.full((1, 2, 8, 8), v, np.float32) * np.array([1, -1], np.float32)[None, :, None, None]
+                    for v in (3.0, -3.0, -3.0)])
+    parser = Parser(lambda batch: next(outputs), load_schema("portrait"), (8, 8), CropRule("frame", 0.0))
+    pipe = Pipeline([parser], grabcut=GrabCutSettings(enabled=False), smoothing=0.5)
+    frame = np.zeros((8, 8, 3), np.uint8)
+    first = pipe(frame).probs[1, 0, 0]            # background-sure frame
+    second = pipe(frame).probs[1, 0, 0]           # person-sure frame, blended half with the first
+    np.testing.assert_allclose(second, (first + (1 - first)) / 2, atol=1e-6)
+    pipe.new_video()
+    assert pipe(frame).probs[1, 0, 0] > 0.99      # after a cut: no memory
