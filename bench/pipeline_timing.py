@@ -42,7 +42,7 @@ def run_pipeline(pipe, source: FrameSource, labels, num_classes: int) -> Dict[st
     for parser in pipe.parsers:
         parser.forward = timed(parser.forward, forwards)
     if pipe.detector is not None:
-        pipe.detector.model = timed(pipe.detector.model, forwards)
+        pipe.detector.forward = timed(pipe.detector.forward, forwards)
     pipe.new_video()
     stages = {"decode": 0.0, "detect": 0.0, "parse": 0.0, "postprocess": 0.0, "encode": 0.0}
     evaluator = SegEvaluator(num_classes)

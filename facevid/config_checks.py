@@ -177,10 +177,11 @@ def validate_det(cfg: Dict[str, Any]) -> None:
 def validate_pipeline(cfg: Dict[str, Any]) -> None:
     """Checks of the pipeline file itself; the model configs are checked when loaded."""
     det = cfg["detector"]
-    if det is not None and (not isinstance(det, dict) or not {"config", "weights"} <= set(det)
-                            or not set(det) <= {"config", "weights", "opts"}):
-        raise ConfigError("'detector' must be null or {config: stage-1 YAML, weights: .pdparams, "
-                          "opts: [key=value] (optional)}")
+    if det is not None and (not isinstance(det, dict) or "config" not in det
+                            or not (det.get("weights") or det.get("export_dir"))
+                            or not set(det) <= {"config", "weights", "export_dir", "opts"}):
+        raise ConfigError("'detector' must be null or {config: stage-1 YAML, weights: .pdparams "
+                          "or export_dir: an export of it, opts: [key=value] (optional)}")
     parsers = cfg["parsers"]
     if not isinstance(parsers, list) or not parsers:
         raise ConfigError("'parsers' must list one or more {config, weights, export_dir} entries")

@@ -100,7 +100,8 @@ class Pipeline:
         if cfg["detector"] is not None:
             from stage1_detect.detector import Detector
             det = cfg["detector"]
-            detector = Detector.from_files(det["config"], det["weights"], det.get("opts") or ())
+            detector = Detector.from_files(det["config"], det.get("weights"), det.get("opts") or (),
+                                           export_dir=det.get("export_dir"), threads=cfg["threads"])
         return cls(parsers, detector, cfg["ensemble"], cfg["resize"], GrabCutSettings(**cfg["grabcut"]),
                    cfg["smoothing"])
 

@@ -71,6 +71,16 @@ class DetSamples:
                 "gt_class": classes[:, None]}
 
 
+def detector_inputs(frame: np.ndarray, image_size: Sequence[int]) -> Dict[str, np.ndarray]:
+    """The network's inputs for one RGB frame, as numpy: resized, normalised, padded to 32."""
+    image, scale = resize_for_detector(frame, image_size)
+    h, w = -(-image.shape[0] // STRIDE) * STRIDE, -(-image.shape[1] // STRIDE) * STRIDE
+    padded = np.zeros((1, 3, h, w), np.float32)
+    padded[0, :, : image.shape[0], : image.shape[1]] = to_chw(image)
+    return {"image": padded, "im_shape": np.float32([image.shape[:2]]),
+            "scale_factor": np.float32([[scale, scale]])}
+
+
 def collate(samples: List[Dict[str, np.ndarray]]) -> Dict[str, Any]:
     """Pad images to one size (a multiple of 32) and make the model's input dict of tensors;
     boxes and classes stay per-image lists, as ppdet's R-CNN heads expect."""

@@ -4,19 +4,19 @@ detector hands over detections only: each parser crops them with the margin it w
 with (stage2_seg.parser.CropRule)."""
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Sequence, Tuple
+from typing import Any, Dict, Optional, Sequence, Tuple
 
 import numpy as np
 import paddle
 
-from facevid.checkpoint import load_weights
 from facevid.config import load_config
 from facevid.detections import BoxCarrier, Detections, merge_duplicates
+from facevid.errors import UserError
+from facevid.mask_boxes import FACE, PERSON
 from facevid.schema import ClassSchema
 from facevid.tracking import FlowTracker
-from facevid.mask_boxes import FACE, PERSON
-from stage1_detect.data import categories, collate, resize_for_detector, to_chw
-from stage1_detect.model import build_detector
+from stage1_detect.data import categories, detector_inputs
+from stage1_detect.export import DetForward, exported_detector_forward
 
 
 @dataclass(frozen=True)
@@ -36,38 +36,54 @@ class OperatingPoint:
                    int(infer["detect_every"]))
 
 
+def dygraph_detector_forward(model: paddle.nn.Layer) -> DetForward:
+    """The DetForward of a dygraph model (set to eval mode here and by the caller)."""
+    model.eval()
+
+    @paddle.no_grad()
+    def run(batch: Dict[str, np.ndarray]):
+        out = model({k: paddle.to_tensor(v) for k, v in batch.items()})
+        return out["bbox"].numpy(), out["bbox_num"].numpy()
+    return run
+
+
 class Detector:
-    def __init__(self, model: paddle.nn.Layer, image_size: Tuple[int, int], schema: ClassSchema,
+    """One detector, dygraph or exported (Paddle Inference), at its operating point."""
+
+    def __init__(self, forward: DetForward, image_size: Tuple[int, int], schema: ClassSchema,
                  operating_point: OperatingPoint = OperatingPoint(),
                  categories: Sequence[int] = (FACE, PERSON)):
-        self.model, self.image_size, self.schema = model, tuple(image_size), schema
+        self.forward, self.image_size, self.schema = forward, tuple(image_size), schema
         self.point = operating_point
         # COCO category id of each network class index (a person-only detector: (PERSON,)).
         self.categories = np.array(categories, np.int64)
-        self.model.eval()
 
     @classmethod
     def from_config(cls, cfg: Dict[str, Any], model: paddle.nn.Layer) -> "Detector":
-        return cls(model, cfg["train"]["image_size"], cfg["_schema"], OperatingPoint.from_config(cfg),
-                   categories(cfg))
+        """A detector over a dygraph model (training evaluates through this)."""
+        return cls(dygraph_detector_forward(model), cfg["train"]["image_size"], cfg["_schema"],
+                   OperatingPoint.from_config(cfg), categories(cfg))
 
     @classmethod
-    def from_files(cls, config: Path, weights: Path, opts: Sequence[str] = ()) -> "Detector":
+    def from_files(cls, config: Path, weights: Optional[Path] = None,
+                   opts: Sequence[str] = (), export_dir: Optional[Path] = None,
+                   threads: int = 2) -> "Detector":
+        """From a stage-1 config and its weights, or an export of it (Paddle Inference)."""
         cfg = load_config(config, opts, stages=("det",))
-        with paddle.utils.unique_name.guard():
-            model = build_detector(cfg)
-        load_weights(weights, model)
-        return cls.from_config(cfg, model)
+        if export_dir is not None:
+            forward = exported_detector_forward(export_dir, threads)
+            return cls(forward, cfg["train"]["image_size"], cfg["_schema"],
+                       OperatingPoint.from_config(cfg), categories(cfg))
+        if weights is None:
+            raise UserError(f"detector {config}: give weights or an export_dir")
+        from stage1_detect.train import trained_detector_model
+        return cls.from_config(cfg, trained_detector_model(cfg, Path(weights)))
 
-    @paddle.no_grad()
     def raw(self, frame: np.ndarray) -> Detections:
         """Every box the network returns for an RGB frame (H x W x 3), in frame pixels;
         class ids are COCO categories (1 face, 2 person)."""
-        image, scale = resize_for_detector(frame, self.image_size)
-        batch = collate([{"image": to_chw(image), "im_shape": np.float32(image.shape[:2]),
-                          "scale_factor": np.float32([scale, scale])}])
-        out = self.model(batch)
-        rows = out["bbox"].numpy()[: int(out["bbox_num"].numpy()[0])]
+        rows, counts = self.forward(detector_inputs(frame, self.image_size))
+        rows = rows[: int(counts[0])]
         rows = rows[rows[:, 1] > 0]        # ppdet pads an empty result with a zero-score row
         h, w = frame.shape[:2]
         boxes = np.clip(rows[:, 2:6], 0, [w, h, w, h]).astype(np.float32)

@@ -16,6 +16,16 @@ from stage1_detect.evaluate import evaluate_detector
 from stage1_detect.model import build_detector
 
 
+def trained_detector_model(cfg: Dict[str, Any], weights: Path) -> paddle.nn.Layer:
+    """The config's detector with `weights` loaded, in eval mode (fresh parameter names)."""
+    from facevid.checkpoint import load_weights
+    with paddle.utils.unique_name.guard():
+        model = build_detector(cfg)
+    load_weights(weights, model)
+    model.eval()
+    return model
+
+
 def train(cfg: Dict[str, Any], out_dir: Path, resume: bool = False,
           show_progress: bool = True) -> Dict[str, Any]:
     """Train the detector of `cfg` into `out_dir`; returns the last evaluation's metrics."""

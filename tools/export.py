@@ -1,5 +1,5 @@
-"""Export a stage-2 model for Paddle Inference (output: logits; tools/infer.py then runs it
-with oneDNN on the CPU, about five times faster than dygraph).
+"""Export a stage-2 model (output: logits) or a stage-1 detector (output: boxes) for Paddle
+Inference; a pipeline entry with `export_dir` then runs it with oneDNN on the CPU.
 
 Example:
   python tools/export.py -c configs/stage2_eanet_cat_tiny.yml --weights runs/eanet/best_model.pdparams \\
@@ -15,16 +15,24 @@ from facevid.files import check_not_inputs, check_output_folder
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("-c", "--config", required=True, help="the stage-2 config of the weights")
+    parser.add_argument("-c", "--config", required=True,
+                        help="the config of the weights: a stage-2 model or a stage-1 detector")
     parser.add_argument("--weights", required=True, help="model weights .pdparams")
     parser.add_argument("--out", required=True, help="folder to write the exported model into")
     parser.add_argument("--opts", nargs="*", default=[], metavar="KEY=VALUE",
-                        help="config overrides (e.g. eval.size=[480,480]: the input size)")
-    parser.add_argument("--overwrite", action="store_true", help="replace an existing --out")
+                        help="config overrides (e.g. eval.size=[480,480]: a parser's input size)")
+    parser.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
     args = parser.parse_args()
-    cfg = load_config(args.config, args.opts, stages=("seg",))
+    cfg = load_config(args.config, args.opts, stages=("seg", "det"))
     check_not_inputs(args.out, [args.weights, args.config])
     check_output_folder(args.out, args.overwrite)
+    if cfg["stage"] == "det":
+        from stage1_detect.export import export_detector   # paddle once the config is valid
+        from stage1_detect.train import trained_detector_model
+        out = export_detector(cfg, trained_detector_model(cfg, args.weights), args.weights, args.out,
+                              overwrite=args.overwrite)
+        print(f"exported the detector to {out} (any input size; output boxes)")
+        return
     from stage2_seg.export import export_parser   # paddle only once the config is valid
     out = export_parser(cfg, args.weights, args.out, overwrite=args.overwrite)
     print(f"exported to {out} (input {cfg['eval']['size'][0]}x{cfg['eval']['size'][1]}, output logits)")

@@ -110,3 +110,28 @@ def test_a_person_only_detector_reports_person_categories(tmp_path):
     assert set(detector.raw(np.zeros((96, 128, 3), np.uint8)).class_ids.tolist()) <= {PERSON}
     with pytest.raises(ConfigError, match="face_boxes and data.person_boxes are both false"):
         load_config(ROOT / "configs" / "stage1_cascade_rcnn_persons_cpu.yml", ["data.person_boxes=false"])
+
+
+def test_the_exported_detector_finds_what_the_dygraph_one_finds(synth_root, tmp_path):
+    from stage1_detect.export import export_detector
+    from stage1_detect.train import trained_detector_model
+    cfg = _cfg(synth_root, "infer.score_threshold=0.0")
+    with paddle.utils.unique_name.guard():
+        model = build_detector(cfg)
+    rng = np.random.default_rng(0)
+    for param in model.parameters():              # a lopsided model that finds boxes
+        if not param.stop_gradient and len(param.shape) > 1:
+            param.set_value(param.numpy() + rng.normal(0, 0.05, param.shape).astype(np.float32))
+    from facevid.checkpoint import save_weights
+    save_weights(tmp_path / "w.pdparams", model)
+    export_detector(cfg, trained_detector_model(cfg, tmp_path / "w.pdparams"), tmp_path / "w.pdparams",
+                    tmp_path / "export")
+    opts = MICRO_DET + ["infer.score_threshold=0.0"]
+    dygraph = Detector.from_files(TINY_DET, tmp_path / "w.pdparams", opts)
+    exported = Detector.from_files(TINY_DET, opts=opts, export_dir=tmp_path / "export")
+    from facevid.readers import ChallengeClips
+    frame = ChallengeClips(synth_root).load(0)[0]
+    a, b = dygraph.raw(frame), exported.raw(frame)
+    assert len(a) == len(b) > 0
+    np.testing.assert_allclose(a.boxes, b.boxes, atol=0.5)
+    np.testing.assert_allclose(a.scores, b.scores, atol=1e-3)
