@@ -26,12 +26,12 @@ def test_frame_sources_read_videos_images_and_folders_and_name_bad_input(tmp_pat
     writer.close()
     video = FrameSource(video=tmp_path / "v.mp4")
     frames = list(video)
-    assert len(video) == 3 and [n for n, _ in frames] == ["00000", "00001", "00002"]
+    assert video.expected_frames == 3 and [n for n, _ in frames] == ["00000", "00001", "00002"]
     assert abs(int(frames[2][1].mean()) - 240) < 10
     write_image(tmp_path / "imgs" / "b.png", np.zeros((8, 8, 3), np.uint8))
     write_image(tmp_path / "imgs" / "a.png", np.zeros((8, 8, 3), np.uint8))
     assert [n for n, _ in FrameSource(folder=tmp_path / "imgs")] == ["a", "b"]
-    assert len(FrameSource(folder=tmp_path / "imgs", max_frames=1)) == 1
+    assert FrameSource(folder=tmp_path / "imgs", max_frames=1).expected_frames == 1
     with pytest.raises(DataError, match="video file not found"):
         FrameSource(video=tmp_path / "none.mp4")
     (tmp_path / "empty").mkdir()

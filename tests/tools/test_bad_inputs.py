@@ -93,8 +93,8 @@ def test_train_out_that_cannot_be_created_is_one_line(tmp_path, synth_root):
     (["tools/infer.py", "--image", "IMG", "--pipeline", "configs/stage2_eanet_cat_tiny.yml",
       "--out", "OUT"], "is a 'seg' config"),
     (["tools/reproduce.py", "-c", "configs/stage2_eanet_cat_tiny.yml"], "is a 'seg' config"),
-    (["tools/export.py", "-c", "configs/stage1_cascade_rcnn_r18_tiny.yml", "--weights", "w",
-      "--out", "OUT"], "is a 'det' config"),
+    (["tools/export.py", "-c", "configs/pipeline_tiny.yml", "--weights", "w", "--out", "OUT"],
+     "is a 'pipeline' config"),
 ])
 def test_a_config_of_the_wrong_kind_says_which_kind_is_wanted(argv, needle, tmp_path):
     image = tmp_path / "a.png"
