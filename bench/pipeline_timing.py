@@ -1,7 +1,7 @@
 """Where the time of the whole pipeline goes, measured in one run on this machine.
 
     python bench/pipeline_timing.py --pipeline configs/pipeline_tiny.yml \\
-        --clip runs/demo/data/val/clip_0000 --out runs/bench/pipeline_timing
+        --clip runs/demo_train/data/val/clip_0000 --out runs/bench/pipeline_timing
 
 Needs trained weights (`make demo` makes those of configs/pipeline_tiny.yml) and a clip folder
 in the challenge layout with clip.mp4 (tools/make_synthetic.py --video). Reports, per frame:
@@ -103,7 +103,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pipeline", default="configs/pipeline_tiny.yml")
-    parser.add_argument("--clip", default="runs/demo/data/val/clip_0000",
+    parser.add_argument("--clip", default="runs/demo_train/data/val/clip_0000",
                         help="clip folder with clip.mp4 and labels/")
     parser.add_argument("--out", default="runs/bench/pipeline_timing")
     args = parser.parse_args()

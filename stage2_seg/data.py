@@ -102,7 +102,7 @@ class TrainSamples:
             image = with_prev_channel(image, simulated_prev_mask(label, data["ignore_index"],
                                                                  self.prev_noise, rng))
         h, w = label.shape
-        box: Box = (0, 0, w, h)
+        box: Box = aspect_window((w, h), tuple(train["crop_size"]), rng)
         if data["crop"] != "frame":
             boxes = label_boxes(label, data["crop"], ids, data["ignore_index"],
                                 data["min_face_pixels"])
@@ -142,6 +142,23 @@ class TrainSamples:
             return paste_onto(image, label, background, rng.uniform(lo, hi), tuple(rng.random(2)),
                               self.cfg["data"]["ignore_index"])
         return image, label
+
+
+def aspect_window(frame_size: Tuple[int, int], crop_size: Tuple[int, int],
+                  rng: np.random.Generator) -> Box:
+    """The largest window of the crop's aspect ratio inside the frame, at a random place, so a
+    whole-frame sample is not stretched (a square photo for a 16:9 model gives a 16:9 band)."""
+    w, h = frame_size
+    target = crop_size[0] / crop_size[1]
+    if abs(w / h - target) < 0.05 * target:
+        return 0, 0, w, h
+    if w / h > target:
+        cw = max(1, round(h * target))
+        x0 = int(rng.integers(0, w - cw + 1))
+        return x0, 0, x0 + cw, h
+    ch = max(1, round(w / target))
+    y0 = int(rng.integers(0, h - ch + 1))
+    return 0, y0, w, y0 + ch
 
 
 def collate_seg(samples: List[Tuple[np.ndarray, np.ndarray]]) -> Tuple[paddle.Tensor, paddle.Tensor]:

@@ -32,7 +32,7 @@ from facevid.files import atomic_dir, check_not_inputs, check_output_folder, wri
 from facevid.video import FrameSource
 from pipeline.outputs import DEFAULT_SAVE, Backdrop, FrameOutputs
 
-DEFAULT_PIPELINES = {"face": "configs/pipeline_tiny.yml", "portrait": "configs/pipeline_portrait.yml"}
+DEFAULT_PIPELINES = {"face": "configs/pipeline_faces.yml", "portrait": "configs/pipeline_portrait.yml"}
 
 
 def parse_args() -> argparse.Namespace:

@@ -71,3 +71,13 @@ def test_paste_onto_places_the_scaled_person_and_labels_only_it():
     assert (out[5:15, 10:20] == 200).all() and (out[out_label == 0] == 0).all()
     soft, _ = paste_onto(image, label, background, 0.5, (0.0, 0.0), 255, feather=1.5)
     assert 0 < soft[5:15, 9].mean() < 200               # feathered just outside the edge
+
+
+def test_whole_frame_samples_keep_their_aspect_ratio():
+    from stage2_seg.data import aspect_window
+    rng = np.random.default_rng(0)
+    x0, y0, x1, y1 = aspect_window((512, 512), (256, 144), rng)       # square photo, 16:9 model
+    assert (x0, x1) == (0, 512) and y1 - y0 == 288 and 0 <= y0 <= 224
+    assert aspect_window((854, 480), (256, 144), rng) == (0, 0, 854, 480)   # already 16:9
+    x0, y0, x1, y1 = aspect_window((400, 100), (100, 100), rng)
+    assert (y0, y1) == (0, 100) and x1 - x0 == 100
