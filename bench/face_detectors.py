@@ -20,7 +20,7 @@ Example:
 import argparse
 import time
 from pathlib import Path
-from typing import Callable, Dict, List, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -62,11 +62,12 @@ def our_detector(config: str, weights: str) -> Detect:
     return run
 
 
-def score(detect: Detect, reader: Reader, face_ids: List[int], lut: np.ndarray, margin: float
-          ) -> Dict[str, float]:
+def score(detect: Detect, reader: Reader, face_ids: List[int], lut: np.ndarray, margin: float,
+          limit: Optional[int] = None) -> Dict[str, float]:
     inside = detected_inside = total = hits = truths = fallbacks = 0
     seconds = []
-    for i in range(len(reader)):
+    n = len(reader) if limit is None else min(limit, len(reader))
+    for i in range(n):
         image, label = reader.load(i)
         label = lut[label]
         tic = time.perf_counter()
@@ -92,7 +93,7 @@ def score(detect: Detect, reader: Reader, face_ids: List[int], lut: np.ndarray, 
     return {"face_pixels_in_crops": inside / max(1, total),
             "face_pixels_in_detected_crops": detected_inside / max(1, total),
             "recall_iou50": hits / max(1, truths),
-            "fallback_images": fallbacks, "images": len(reader), "ms_per_image": 1000 * float(np.mean(steady))}
+            "fallback_images": fallbacks, "images": n, "ms_per_image": 1000 * float(np.mean(steady))}
 
 
 def held_out_sets(celebamask: Path, lfw: Path, scenes: Path) -> Dict[str, Tuple[Reader, np.ndarray]]:
@@ -126,6 +127,7 @@ def main() -> None:
     parser.add_argument("--margin", type=float, default=0.4, help="the parsers' crop margin (default 0.4)")
     parser.add_argument("--mediapipe-threshold", type=float, default=0.3,
                         help="MediaPipe's min_detection_confidence (default 0.3, for recall)")
+    parser.add_argument("--limit", type=int, help="score only the first N images of each set")
     parser.add_argument("--out", required=True, help="folder for results.json and table.md")
     args = parser.parse_args()
     sets = held_out_sets(Path(args.celebamask), Path(args.lfw), Path(args.scenes) if args.scenes else None)
@@ -141,7 +143,7 @@ def main() -> None:
             skipped[method] = str(exc)
             continue
         for name, (reader, lut) in sets.items():
-            rows[f"{method} | {name}"] = score(detect, reader, face_ids, lut, args.margin)
+            rows[f"{method} | {name}"] = score(detect, reader, face_ids, lut, args.margin, args.limit)
     out = Path(args.out)
     write_json(out / "results.json", {"rows": rows, "skipped": skipped, "margin": args.margin,
                                       "detector": args.detector, "weights": args.weights})

@@ -50,3 +50,28 @@ def test_the_shipped_portrait_pipeline_segments_held_out_davis_sequences():
 
 # Measured for the committed weights on these 12 frames (weights/README.md), minus a margin.
 PORTRAIT_MIN_J = 0.30
+
+
+CELEBAMASK = SHARED_DATA / "celebamask_1k"
+needs_celebamask = pytest.mark.skipif(not CELEBAMASK.is_dir(), reason=f"{CELEBAMASK} is not beside "
+                                      "the project (the shared data sets are not part of the repository)")
+
+
+@needs_celebamask
+def test_the_shipped_face_pipeline_parses_held_out_celebamask_faces():
+    from pipeline.pipeline import Pipeline
+    pipe = Pipeline.from_config(CONFIGS / "pipeline_faces.yml")
+    evaluator = SegEvaluator(19, video=False)
+    for name, image, label in _val_frames(CELEBAMASK, "images", "labels", "celebamask_1k.yml",
+                                          per_clip=1, binary=False):
+        if evaluator.cm.sum() > 12 * 512 * 512:       # the first 12 held-out faces
+            break
+        pipe.new_video()
+        evaluator.add(pipe(image).labels, label)
+    f1 = dict(zip(pipe.schema.class_names, evaluator.result()["per_class_f1"]))
+    for name, minimum in FACE_MIN_F1.items():
+        assert f1[name] is not None and f1[name] >= minimum, (name, f1[name])
+
+
+# Measured for the committed weights on these 12 faces (weights/README.md), minus a margin.
+FACE_MIN_F1 = {"skin": 0.5, "hair": 0.5, "nose": 0.3}
