@@ -1,5 +1,7 @@
 """Stage-2 samples: face or person crops (boxes derived from the ground-truth masks, as the
-recipe trains stage 2) or whole frames, with the training augmentations and the network's normalisation."""
+recipe trains stage 2) or whole frames (a window of the crop's aspect ratio), optionally mixed
+with extra sets, pasted onto other scenes, given a previous-mask channel, with the training
+augmentations and the network's normalisation."""
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -7,17 +9,16 @@ import cv2
 import numpy as np
 import paddle
 
+from facevid.crops import crop, expand_box, face_boxes
 from facevid.errors import DataError
 from facevid.extra_sets import open_extra_sets
-from facevid.crops import crop, expand_box, face_boxes
-from facevid.mask_boxes import person_boxes
-from facevid.readers import Reader
-from facevid.splits import face_ids, open_split
-from facevid.schema import ClassSchema
 from facevid.files import read_image
-from facevid.readers import IMAGE_SUFFIXES
-from stage2_seg.temporal import PrevMaskNoise, simulated_prev_mask, with_prev_channel
+from facevid.mask_boxes import person_boxes
+from facevid.readers import IMAGE_SUFFIXES, Reader
+from facevid.schema import ClassSchema
+from facevid.splits import face_ids, open_split
 from stage2_seg.augment import SIDES, color_jitter, mirror, partial_box, paste_onto, rotate
+from stage2_seg.temporal import PrevMaskNoise, simulated_prev_mask, with_prev_channel
 
 Box = Tuple[int, int, int, int]
 

@@ -15,7 +15,7 @@ import stage2_seg  # noqa: F401  (sets FLAGS_set_to_1d before paddle)
 from facevid.metrics import SegEvaluator
 from facevid.readers import ImageMaskFolder
 from facevid.splits import read_split_file, select_frames
-from tests.helpers import CONFIGS, ROOT, SHARED_DATA
+from tests.helpers import CONFIGS, SHARED_DATA
 
 DAVIS = SHARED_DATA / "davis_person"
 needs_davis = pytest.mark.skipif(not DAVIS.is_dir(), reason=f"{DAVIS} is not beside the project "

@@ -10,7 +10,7 @@ from facevid.errors import ConfigError
 from stage2_seg.components import build_model
 from stage2_seg.parser import Parser, dygraph_forward
 from stage2_seg.losses.terms import LossComputer
-from tests.helpers import MICRO_EANET, MICRO_OPTS, ROOT
+from tests.helpers import MICRO_EANET, ROOT
 
 CONFIGS = ROOT / "configs"
 

@@ -2,7 +2,6 @@
 import numpy as np
 
 import stage2_seg  # noqa: F401  (sets FLAGS_set_to_1d before paddle)
-import paddle
 
 from facevid.config import load_config
 from stage2_seg.components import build_model
