@@ -13,7 +13,8 @@ a ConfigError naming it, never silently corrected.
 
 Loading is: read and merge -> overrides -> defaults -> `normalize` (the one step that fills
 derived values: [w, h] pairs, resolved paths, the schema) -> `validate` (checks only).
-Data paths are relative to the current directory; schema and split-file paths to the config.
+Data paths are relative to the current directory; schema and split-file paths to the config;
+a pipeline's model paths to the current directory or else the project root.
 """
 import copy
 from pathlib import Path
@@ -72,6 +73,8 @@ def normalize(cfg: Dict[str, Any], config_dir: Path) -> None:
     """Fill the values derived from others, in one place: [w, h] pairs from ints, the schema,
     the split file's path, the model's num_classes when the file leaves it out."""
     stage = cfg["stage"]
+    if stage == "pipeline":
+        _resolve_model_paths(cfg)
     if stage not in ("seg", "det"):
         return
     cfg["_schema"] = load_schema(cfg["schema"], relative_to=config_dir)
@@ -86,6 +89,25 @@ def normalize(cfg: Dict[str, Any], config_dir: Path) -> None:
     cfg["eval"]["size"] = _pair(cfg["eval"]["size"], "eval.size")
     if isinstance(cfg["model"], dict):
         cfg["model"].setdefault("num_classes", cfg["_schema"].num_classes)
+
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _resolve_model_paths(cfg: Dict[str, Any]) -> None:
+    """A pipeline's model paths are relative to the current directory, or else to the project
+    root, so the shipped pipelines work from any directory."""
+    entries = list(cfg["parsers"]) if isinstance(cfg["parsers"], list) else []
+    if isinstance(cfg["detector"], dict):
+        entries.append(cfg["detector"])
+    for entry in entries:
+        if not isinstance(entry, dict):
+            continue
+        for key in ("config", "weights", "export_dir"):
+            value = entry.get(key)
+            if isinstance(value, str) and not Path(value).is_absolute() and not Path(value).exists() \
+                    and (PROJECT_ROOT / value).exists():
+                entry[key] = str(PROJECT_ROOT / value)
 
 
 def _pair(value: Any, name: str) -> List[int]:

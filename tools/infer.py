@@ -21,6 +21,7 @@ Examples:
 """
 import argparse
 import time
+from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
@@ -32,7 +33,9 @@ from facevid.files import atomic_dir, check_not_inputs, check_output_folder, wri
 from facevid.video import FrameSource
 from pipeline.outputs import DEFAULT_SAVE, Backdrop, FrameOutputs
 
-DEFAULT_PIPELINES = {"face": "configs/pipeline_faces.yml", "portrait": "configs/pipeline_portrait.yml"}
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PIPELINES = {"face": ROOT / "configs" / "pipeline_faces.yml",
+                     "portrait": ROOT / "configs" / "pipeline_portrait.yml"}
 
 
 def parse_args() -> argparse.Namespace:
@@ -47,7 +50,7 @@ def parse_args() -> argparse.Namespace:
                         help="face: face parsing; portrait: person masks and compositing "
                              "(default face)")
     parser.add_argument("--pipeline", help="pipeline YAML naming the models (default: "
-                        + ", ".join(f"{k} {v}" for k, v in DEFAULT_PIPELINES.items()) + ")")
+                        + ", ".join(f"{k} configs/{v.name}" for k, v in DEFAULT_PIPELINES.items()) + ")")
     parser.add_argument("--save", nargs="+", metavar="KIND",
                         help="what to write: labels color added overlay masks alpha composite "
                              "(default: face labels overlay; portrait masks alpha composite)")
@@ -95,7 +98,7 @@ def main() -> None:
             "frames": n, "task": args.task, **stats,
             "mean_detections_per_frame": float(np.mean(stats["detections_per_frame"])),
             "seconds_total": wall, "frames_per_second": n / wall,
-            "pipeline": pipeline_path, "opts": args.opts, "class_names": list(pipe.schema.class_names),
+            "pipeline": str(pipeline_path), "opts": args.opts, "class_names": list(pipe.schema.class_names),
             **written})
     if written["video_frames_resized_to_first_size"]:
         print(f"note: the video's frame size changed; {written['video_frames_resized_to_first_size']} "
