@@ -19,7 +19,7 @@ from facevid.detections import Detections
 from facevid.errors import ConfigError
 from facevid.frames import as_rgb_frame
 from facevid.schema import ClassSchema
-from postprocess.ensemble import hard_vote, soft_vote, softmax
+from postprocess.ensemble import hard_vote, soft_vote
 from postprocess.grabcut import refine_labels
 
 STAGES = ("detect", "parse", "postprocess")
@@ -141,8 +141,7 @@ class Pipeline:
         size = (frame.shape[1], frame.shape[0])
         tic = time.perf_counter()
         crops = {p.name: p.crop_boxes(dets, size) for p in self.parsers}
-        probs = {p.name: softmax(p.frame_logits(self._input_for(p, frame), crops[p.name],
-                                                mode=self.resize))
+        probs = {p.name: p.frame_probs(self._input_for(p, frame), crops[p.name], mode=self.resize)
                  for p in self.parsers}
         seconds["parse"] = time.perf_counter() - tic
 

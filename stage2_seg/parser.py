@@ -17,11 +17,12 @@ import paddle
 import paddle.nn.functional as F
 
 from facevid.config import load_config
-from facevid.crops import crop, frame_background_logits, paste_logits
+from facevid.crops import CropInfo, background_hwc, crop, frame_background_logits, paste_logits
 from facevid.detections import Detections, crop_boxes
 from facevid.errors import ConfigError
 from facevid.mask_boxes import FACE, PERSON
 from facevid.schema import ClassSchema
+from postprocess.ensemble import softmax
 from stage2_seg.data import normalize
 
 Forward = Callable[[np.ndarray], np.ndarray]
@@ -134,6 +135,24 @@ class Parser:
         pairs = [crop(image, box, self.size) for box in boxes]
         logits = self.parse_crops([p[0] for p in pairs])
         return paste_logits(logits, [p[1] for p in pairs], mode=mode)
+
+    def frame_probs(self, image: np.ndarray, boxes: Sequence[Box], mode: str = "bilinear") -> np.ndarray:
+        """C x H x W probabilities of a frame: softmax(frame_logits), computed only over the
+        crops' union (outside it every pixel has the same confident-background probabilities),
+        which saves most of the work at video resolutions."""
+        h, w = image.shape[:2]
+        out = np.empty((self.num_classes, h, w), np.float32)
+        out[:] = softmax(background_hwc(self.num_classes))[:, None, None]
+        if not boxes:
+            return out
+        x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+        x1, y1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
+        pairs = [crop(image, box, self.size) for box in boxes]
+        logits = self.parse_crops([p[0] for p in pairs])
+        local = [CropInfo((bx0 - x0, by0 - y0, bx1 - x0, by1 - y0), (x1 - x0, y1 - y0), info.out_size)
+                 for (bx0, by0, bx1, by1), info in ((p[1].box, p[1]) for p in pairs)]
+        out[:, y0:y1, x0:x1] = softmax(paste_logits(logits, local, mode=mode))
+        return out
 
 
 def build_trained_model(cfg: Dict[str, Any], weights: Path) -> paddle.nn.Layer:

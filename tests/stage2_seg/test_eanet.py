@@ -95,3 +95,19 @@ def test_flip_tta_of_a_mirror_symmetric_input_gives_mirror_consistent_labels():
     (plain,) = plain_parser.parse_crops([symmetric])
     swapped = plain[lut[:18]][:, :, ::-1]
     assert not np.allclose(swapped, plain)          # without TTA the model is not symmetric
+
+
+def test_frame_probabilities_are_the_softmax_of_the_frame_logits():
+    from postprocess.ensemble import softmax
+    cfg = _tiny("cat")
+    model = build_model(cfg)
+    rng = np.random.default_rng(2)
+    for param in model.parameters():
+        if not param.stop_gradient:
+            param.set_value(rng.normal(0, 0.2, param.shape).astype(np.float32))
+    model.eval()
+    parser = Parser.from_config(cfg, dygraph_forward(model))
+    frame = rng.integers(0, 255, (60, 90, 3), dtype=np.uint8)
+    for boxes in ([(10, 5, 40, 35), (30, 20, 70, 58)], [], [(0, 0, 90, 60)]):
+        np.testing.assert_allclose(parser.frame_probs(frame, boxes),
+                                   softmax(parser.frame_logits(frame, boxes)), atol=1e-5)
