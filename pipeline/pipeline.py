@@ -45,6 +45,15 @@ class FrameResult:
     seconds: Dict[str, float] = field(default_factory=dict)   # per stage
 
 
+def _union(crop_lists, size: Tuple[int, int]) -> Box:
+    """The bounding box of every crop (an empty box when there is none)."""
+    boxes = [box for crops in crop_lists for box in crops]
+    if not boxes:
+        return 0, 0, 0, 0
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes),
+            max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
 class Pipeline:
     def __init__(self, parsers: Sequence[Any], detector: Optional[Any] = None,
                  ensemble: str = "hard", resize: str = "bilinear",
@@ -152,11 +161,16 @@ class Pipeline:
             mean = (1 - self.smoothing) * mean + self.smoothing * self._prev_probs
             stacked = [mean]                 # the vote is over the smoothed probabilities
         self._prev_probs = mean
+        # Outside every crop each model says "background" with the same confidence: decide
+        # only inside the crops' union (the whole frame when smoothing carries other frames in).
+        x0, y0, x1, y1 = (0, 0, size[0], size[1]) if self.smoothing > 0 else _union(crops.values(), size)
+        voted = np.zeros((size[1], size[0]), np.uint8)
+        window = (slice(None), slice(y0, y1), slice(x0, x1))
         if len(stacked) > 1 and self.ensemble == "hard":
-            voted = hard_vote([p.argmax(0).astype(np.uint8) for p in stacked],
-                              self.schema.num_classes, [p.max(0) for p in stacked])
+            voted[y0:y1, x0:x1] = hard_vote([p[window].argmax(0).astype(np.uint8) for p in stacked],
+                                            self.schema.num_classes, [p[window].max(0) for p in stacked])
         else:
-            voted = mean.argmax(0).astype(np.uint8)
+            voted[y0:y1, x0:x1] = mean[window].argmax(0)
         labels = voted
         if self.grabcut.enabled:
             labels = refine_labels(frame, voted, mean, self.grabcut.band, self.grabcut.confident,

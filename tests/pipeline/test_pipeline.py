@@ -166,3 +166,13 @@ def test_portrait_infer_writes_masks_alpha_and_the_composite(tmp_path, portrait_
                  "--pipeline", portrait_pipeline, "--background", broken, "--out", tmp_path / "o2")
     assert bad.returncode == 2 and "cannot be decoded" in bad.stderr.strip().splitlines()[-1]
     assert "infer:" not in bad.stderr and not (tmp_path / "o2").exists()   # before any frame
+
+
+def test_labels_decided_inside_the_crops_equal_the_argmax_of_the_frame(tmp_path, models):
+    pipe = Pipeline.from_config(_pipeline_file(tmp_path, models, grabcut={"enabled": False}, ensemble="soft"))
+    frame = np.random.default_rng(4).integers(0, 255, (96, 128, 3), dtype=np.uint8)
+    from facevid.detections import Detections
+    dets = Detections(np.array([[20, 10, 50, 40]], np.float32), np.ones(1, np.float32), np.ones(1, np.int64))
+    result = pipe.parse(frame, dets)
+    assert result.crops[0] != (0, 0, 128, 96)                 # a crop, not the whole frame
+    assert np.array_equal(result.labels, result.probs.argmax(0))
