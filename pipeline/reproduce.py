@@ -2,7 +2,7 @@
 inference on the evaluation clips and every row scored with the metrics of tools/eval.py.
 
 Each step leaves `OUT/steps/<step>.json` when it is complete; a rerun reuses those and says so.
-An interrupted training step resumes from its newest checkpoint. The table is written to
+An interrupted training step resumes from its newest intact checkpoint. The table is written to
 `OUT/table.md` and everything else (every metric, the commit, the configs, the wall time of
 each step) to `OUT/results.json`.
 
@@ -18,9 +18,8 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List
 
 import numpy as np
-from tqdm import tqdm
-
 import yaml
+from tqdm import tqdm
 
 from facevid.config import load_config, public_view
 from facevid.files import write_bytes, write_json, write_text
