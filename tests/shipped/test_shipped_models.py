@@ -48,8 +48,8 @@ def test_the_shipped_portrait_pipeline_segments_held_out_davis_sequences():
     assert metrics["J"] >= PORTRAIT_MIN_J, metrics["J"]
 
 
-# Measured for the committed weights on these 12 frames (weights/README.md), minus a margin.
-PORTRAIT_MIN_J = 0.30
+# Measured for the committed weights on these 12 frames: J 0.30 (2026-11-22), minus a margin.
+PORTRAIT_MIN_J = 0.20
 
 
 CELEBAMASK = SHARED_DATA / "celebamask_1k"
@@ -73,5 +73,6 @@ def test_the_shipped_face_pipeline_parses_held_out_celebamask_faces():
         assert f1[name] is not None and f1[name] >= minimum, (name, f1[name])
 
 
-# Measured for the committed weights on these 12 faces (weights/README.md), minus a margin.
-FACE_MIN_F1 = {"skin": 0.5, "hair": 0.5, "nose": 0.3}
+# Measured for the committed weights on these 12 faces (2026-11-22): skin 0.83, hair 0.80,
+# nose 0.75, mouth 0.72 (mean F1 0.46 over the 18 foreground classes); minus a margin.
+FACE_MIN_F1 = {"skin": 0.70, "hair": 0.65, "nose": 0.60, "mouth": 0.55}
