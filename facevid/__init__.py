@@ -2,5 +2,6 @@
 detection contract, metrics, file and video I/O, and the training loop both stages use.
 
 It imports neither stage nor postprocess/ nor pipeline/. Plain numpy/OpenCV except
-`facevid.checkpoint` and `facevid.loop` (weights, checkpoints and the training loop), which
-import paddle through `facevid.paddle_env`."""
+`facevid.checkpoint`, `facevid.loop`, `facevid.gpu` and `facevid.inference` (weights,
+checkpoints, the training loop and its GPU switches, opening exports), which import paddle
+through `facevid.paddle_env`."""

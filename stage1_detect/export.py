@@ -14,11 +14,10 @@ import paddle
 from paddle.static import InputSpec
 
 from facevid.config import public_view
-from facevid.errors import UserError
 from facevid.files import atomic_dir, write_json
+from facevid.inference import META_FILE, open_predictor
 from stage1_detect.data import categories
 
-MODEL_FILE, PARAMS_FILE, META_FILE = "model.pdmodel", "model.pdiparams", "export.json"
 INPUTS = ("image", "im_shape", "scale_factor")
 # batch dict of numpy arrays -> (rows N x 6: class, score, x0, y0, x1, y1; boxes per image)
 DetForward = Callable[[Dict[str, np.ndarray]], Any]
@@ -39,26 +38,8 @@ def export_detector(cfg: Dict[str, Any], model: paddle.nn.Layer, weights: Path, 
     return Path(out_dir)
 
 
-def is_exported_detector(path: Path) -> bool:
-    return all((Path(path) / f).is_file() for f in (MODEL_FILE, PARAMS_FILE, META_FILE))
-
-
 def exported_detector_forward(export_dir: Path, threads: int = 2, onednn: bool = True) -> DetForward:
-    export_dir = Path(export_dir)
-    if not is_exported_detector(export_dir):
-        raise UserError(f"{export_dir}: not an exported detector (needs {MODEL_FILE}, "
-                        f"{PARAMS_FILE}, {META_FILE}); run tools/export.py with the detector config")
-    config = paddle.inference.Config(str(export_dir / MODEL_FILE), str(export_dir / PARAMS_FILE))
-    config.disable_gpu()
-    config.set_cpu_math_library_num_threads(threads)
-    if onednn:
-        config.enable_mkldnn()
-    config.disable_glog_info()
-    try:
-        predictor = paddle.inference.create_predictor(config)
-    except (RuntimeError, ValueError, OSError) as exc:
-        raise UserError(f"{export_dir}: Paddle Inference cannot load this export "
-                        f"({str(exc).strip().splitlines()[-1][:200]}); export it again") from None
+    predictor = open_predictor(export_dir, threads, onednn, what="detector")
     outputs = predictor.get_output_names()
 
     def run(batch: Dict[str, np.ndarray]):

@@ -14,10 +14,10 @@ import paddle
 from facevid.config import public_view
 from facevid.errors import UserError
 from facevid.files import atomic_dir, write_json
+from facevid.inference import META_FILE, MODEL_FILE, PARAMS_FILE, is_export, open_predictor
 from stage2_seg.data import NORMALIZATION
 from stage2_seg.parser import CropRule, Forward, build_trained_model
 
-MODEL_FILE, PARAMS_FILE, META_FILE = "model.pdmodel", "model.pdiparams", "export.json"
 
 
 def export_parser(cfg: Dict[str, Any], weights: Path, out_dir: Path, overwrite: bool = False) -> Path:
@@ -41,8 +41,7 @@ def export_parser(cfg: Dict[str, Any], weights: Path, out_dir: Path, overwrite: 
 
 
 def is_exported(path: Path) -> bool:
-    path = Path(path)
-    return all((path / f).is_file() for f in (MODEL_FILE, PARAMS_FILE, META_FILE))
+    return is_export(path)
 
 
 def read_export_record(export_dir: Path, cfg: Dict[str, Any]) -> Dict[str, Any]:
@@ -67,21 +66,7 @@ def read_export_record(export_dir: Path, cfg: Dict[str, Any]) -> Dict[str, Any]:
 
 def exported_forward(export_dir: Path, threads: int = 2, onednn: bool = True) -> Forward:
     """A Forward running an exported model through Paddle Inference on the CPU (oneDNN)."""
-    export_dir = Path(export_dir)
-    if not is_exported(export_dir):
-        raise UserError(f"{export_dir}: not an exported model (needs {MODEL_FILE}, {PARAMS_FILE}, "
-                        f"{META_FILE}); run tools/export.py")
-    config = paddle.inference.Config(str(export_dir / MODEL_FILE), str(export_dir / PARAMS_FILE))
-    config.disable_gpu()
-    config.set_cpu_math_library_num_threads(threads)
-    if onednn:
-        config.enable_mkldnn()
-    config.disable_glog_info()
-    try:
-        predictor = paddle.inference.create_predictor(config)
-    except (RuntimeError, ValueError, OSError) as exc:
-        raise UserError(f"{export_dir}: Paddle Inference cannot load this export "
-                        f"({str(exc).strip().splitlines()[-1][:200]}); export the model again") from None
+    predictor = open_predictor(export_dir, threads, onednn)
     input_handle = predictor.get_input_handle(predictor.get_input_names()[0])
     output_handle = predictor.get_output_handle(predictor.get_output_names()[0])
 
