@@ -23,15 +23,7 @@ from facevid.cli import run_main
 from facevid.config import load_config
 from facevid.files import write_json, write_text
 from facevid.video import FrameSource
-
-
-def _timed(fn, bucket: List[float]):
-    def run(*args):
-        tic = time.perf_counter()
-        out = fn(*args)
-        bucket.append(time.perf_counter() - tic)
-        return out
-    return run
+from pipeline_timing import timed   # bench/ is this script's folder
 
 
 def exported_copy(path: str, tmp: Path, detect_every: int = 1) -> str:
@@ -67,9 +59,9 @@ def time_pipeline(path: str, frames: List[np.ndarray]) -> Dict[str, float]:
     pipe = Pipeline.from_config(Path(path))
     forwards: List[float] = []
     for parser in pipe.parsers:
-        parser.forward = _timed(parser.forward, forwards)
+        parser.forward = timed(parser.forward, forwards)
     if pipe.detector is not None:
-        pipe.detector.forward = _timed(pipe.detector.forward, forwards)
+        pipe.detector.forward = timed(pipe.detector.forward, forwards)
     pipe(frames[0])                                    # warm-up, not timed
     pipe.new_video()
     forwards.clear()

@@ -69,6 +69,14 @@ def crop(image: np.ndarray, box: Tuple[int, int, int, int], out_size: Tuple[int,
                          out_size=tuple(out_size))
 
 
+def union_box(boxes: Sequence[Tuple[int, int, int, int]]) -> Tuple[int, int, int, int]:
+    """The bounding box of integer boxes (x0, y0, x1, y1); (0, 0, 0, 0) when there is none."""
+    if not boxes:
+        return 0, 0, 0, 0
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes),
+            max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
 def paste_logits(crop_logits: Sequence[np.ndarray], infos: Sequence[CropInfo],
                  background_id: int = 0, mode: str = "bilinear") -> np.ndarray:
     """Merge crop logits (each C x h x w) into full-frame logits C x H x W.

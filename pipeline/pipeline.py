@@ -15,6 +15,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from facevid.config import load_config
+from facevid.crops import union_box
 from facevid.detections import Detections
 from facevid.errors import ConfigError
 from facevid.frames import as_rgb_frame
@@ -43,15 +44,6 @@ class FrameResult:
     detections: Detections             # what stage 1 found (after merging / carrying over)
     crops: List[Box]                   # the crop boxes of the first parser
     seconds: Dict[str, float] = field(default_factory=dict)   # per stage
-
-
-def _union(crop_lists, size: Tuple[int, int]) -> Box:
-    """The bounding box of every crop (an empty box when there is none)."""
-    boxes = [box for crops in crop_lists for box in crops]
-    if not boxes:
-        return 0, 0, 0, 0
-    return (min(b[0] for b in boxes), min(b[1] for b in boxes),
-            max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
 class Pipeline:
@@ -163,7 +155,8 @@ class Pipeline:
         self._prev_probs = mean
         # Outside every crop each model says "background" with the same confidence: decide
         # only inside the crops' union (the whole frame when smoothing carries other frames in).
-        x0, y0, x1, y1 = (0, 0, size[0], size[1]) if self.smoothing > 0 else _union(crops.values(), size)
+        x0, y0, x1, y1 = ((0, 0, size[0], size[1]) if self.smoothing > 0
+                          else union_box([box for boxes in crops.values() for box in boxes]))
         voted = np.zeros((size[1], size[0]), np.uint8)
         window = (slice(None), slice(y0, y1), slice(x0, x1))
         if len(stacked) > 1 and self.ensemble == "hard":

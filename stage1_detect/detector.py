@@ -59,9 +59,10 @@ class Detector:
         self.categories = np.array(categories, np.int64)
 
     @classmethod
-    def from_config(cls, cfg: Dict[str, Any], model: paddle.nn.Layer) -> "Detector":
-        """A detector over a dygraph model (training evaluates through this)."""
-        return cls(dygraph_detector_forward(model), cfg["train"]["image_size"], cfg["_schema"],
+    def from_config(cls, cfg: Dict[str, Any], forward: DetForward) -> "Detector":
+        """A detector of a stage-1 config over a forward (dygraph_detector_forward(model) in
+        training, exported_detector_forward(export_dir) for an export)."""
+        return cls(forward, cfg["train"]["image_size"], cfg["_schema"],
                    OperatingPoint.from_config(cfg), categories(cfg))
 
     @classmethod
@@ -71,13 +72,11 @@ class Detector:
         """From a stage-1 config and its weights, or an export of it (Paddle Inference)."""
         cfg = load_config(config, opts, stages=("det",))
         if export_dir is not None:
-            forward = exported_detector_forward(export_dir, threads)
-            return cls(forward, cfg["train"]["image_size"], cfg["_schema"],
-                       OperatingPoint.from_config(cfg), categories(cfg))
+            return cls.from_config(cfg, exported_detector_forward(export_dir, threads))
         if weights is None:
             raise UserError(f"detector {config}: give weights or an export_dir")
         from stage1_detect.train import trained_detector_model
-        return cls.from_config(cfg, trained_detector_model(cfg, Path(weights)))
+        return cls.from_config(cfg, dygraph_detector_forward(trained_detector_model(cfg, Path(weights))))
 
     def raw(self, frame: np.ndarray) -> Detections:
         """Every box the network returns for an RGB frame (H x W x 3), in frame pixels;
@@ -115,9 +114,12 @@ class VideoDetector:
         self.frame_index = 0
 
     def __call__(self, frame: np.ndarray) -> Detections:
-        run = self.frame_index % self.detector.point.detect_every == 0
+        every = self.detector.point.detect_every
+        run = self.frame_index % every == 0
         self.frame_index += 1
         if not run:
             return self.tracker(frame)
         dets = self.detector(frame)
-        return self.tracker(frame, self.carrier(dets.select(dets.class_ids == self.class_id)))
+        dets = self.carrier(dets.select(dets.class_ids == self.class_id))
+        # The tracker needs each frame only when some frames skip the detector.
+        return self.tracker(frame, dets) if every > 1 else dets

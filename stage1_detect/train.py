@@ -8,10 +8,11 @@ import paddle
 
 from facevid.batches import IterationBatches, load_batches
 from facevid.loop import Task, build_optimizer, fit, seed_everything
+from facevid.mask_boxes import FACE
 from facevid.readers import check_every_frame
 from facevid.splits import open_split
-from stage1_detect.data import DetSamples, collate
-from stage1_detect.detector import Detector
+from stage1_detect.data import DetSamples, categories, collate
+from stage1_detect.detector import Detector, dygraph_detector_forward
 from stage1_detect.evaluate import evaluate_detector
 from stage1_detect.model import build_detector
 
@@ -49,10 +50,14 @@ def train(cfg: Dict[str, Any], out_dir: Path, resume: bool = False,
             parts["total"] = parts.pop("loss")
             return parts
 
+        # A Detector puts the model in eval mode, so one is made per evaluation (the loop puts
+        # the model back in training mode after it). The best checkpoint has the best recall of
+        # the crop category: faces, or persons for a person-only detector.
+        first = "face" if categories(cfg)[0] == FACE else "person"
         task = Task(
             model=model, optimizer=optimizer, schedule=schedule, batches=batches, loss=loss,
-            evaluate=lambda: evaluate_detector(Detector.from_config(cfg, model), cfg, val_reader,
-                                               cfg["eval"]["max_frames"], show_progress),
-            best_key="recall_face",
+            evaluate=lambda: evaluate_detector(Detector.from_config(cfg, dygraph_detector_forward(model)),
+                                               cfg, val_reader, cfg["eval"]["max_frames"], show_progress),
+            best_key=f"recall_{first}",
             report_keys=("recall_face", "recall_person", "face_pixels_in_crops", "AP", "AP50"))
         return fit(cfg, Path(out_dir), task, resume=resume, show_progress=show_progress)

@@ -40,14 +40,10 @@ def export_parser(cfg: Dict[str, Any], weights: Path, out_dir: Path, overwrite: 
     return Path(out_dir)
 
 
-def is_exported(path: Path) -> bool:
-    return is_export(path)
-
-
 def read_export_record(export_dir: Path, cfg: Dict[str, Any]) -> Dict[str, Any]:
     """export.json of an export, checked against the config it is used with."""
     export_dir = Path(export_dir)
-    if not is_exported(export_dir):
+    if not is_export(export_dir):
         raise UserError(f"{export_dir}: not an exported model (needs {MODEL_FILE}, {PARAMS_FILE}, "
                         f"{META_FILE}); run tools/export.py")
     try:

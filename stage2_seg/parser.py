@@ -17,7 +17,8 @@ import paddle
 import paddle.nn.functional as F
 
 from facevid.config import load_config
-from facevid.crops import CropInfo, background_hwc, crop, frame_background_logits, paste_logits
+from facevid.crops import (CropInfo, background_hwc, crop, frame_background_logits, paste_logits,
+                           union_box)
 from facevid.detections import Detections, crop_boxes
 from facevid.errors import ConfigError
 from facevid.mask_boxes import FACE, PERSON
@@ -126,15 +127,26 @@ class Parser:
     def crop_boxes(self, dets: Detections, frame_size: Tuple[int, int]) -> List[Box]:
         return self.crop_rule.boxes(dets, frame_size)
 
+    def _union_logits(self, image: np.ndarray, boxes: Sequence[Box], mode: str
+                      ) -> Tuple[np.ndarray, Box]:
+        """Logits C x h x w over the union of the crops at `boxes` (pixels no crop covers get
+        the confident background), and that union's box in the frame."""
+        x0, y0, x1, y1 = union_box(boxes)
+        pairs = [crop(image, box, self.size) for box in boxes]
+        logits = self.parse_crops([p[0] for p in pairs])
+        local = [CropInfo((bx0 - x0, by0 - y0, bx1 - x0, by1 - y0), (x1 - x0, y1 - y0), info.out_size)
+                 for (bx0, by0, bx1, by1), info in ((p[1].box, p[1]) for p in pairs)]
+        return paste_logits(logits, local, mode=mode), (x0, y0, x1, y1)
+
     def frame_logits(self, image: np.ndarray, boxes: Sequence[Box],
                      mode: str = "bilinear") -> np.ndarray:
         """C x H x W logits of a frame from crops at `boxes` (no boxes: all background)."""
         h, w = image.shape[:2]
-        if not boxes:
-            return frame_background_logits(self.num_classes, (w, h))
-        pairs = [crop(image, box, self.size) for box in boxes]
-        logits = self.parse_crops([p[0] for p in pairs])
-        return paste_logits(logits, [p[1] for p in pairs], mode=mode)
+        out = frame_background_logits(self.num_classes, (w, h))
+        if boxes:
+            region, (x0, y0, x1, y1) = self._union_logits(image, boxes, mode)
+            out[:, y0:y1, x0:x1] = region
+        return out
 
     def frame_probs(self, image: np.ndarray, boxes: Sequence[Box], mode: str = "bilinear") -> np.ndarray:
         """C x H x W probabilities of a frame: softmax(frame_logits), computed only over the
@@ -143,15 +155,9 @@ class Parser:
         h, w = image.shape[:2]
         out = np.empty((self.num_classes, h, w), np.float32)
         out[:] = softmax(background_hwc(self.num_classes))[:, None, None]
-        if not boxes:
-            return out
-        x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
-        x1, y1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
-        pairs = [crop(image, box, self.size) for box in boxes]
-        logits = self.parse_crops([p[0] for p in pairs])
-        local = [CropInfo((bx0 - x0, by0 - y0, bx1 - x0, by1 - y0), (x1 - x0, y1 - y0), info.out_size)
-                 for (bx0, by0, bx1, by1), info in ((p[1].box, p[1]) for p in pairs)]
-        out[:, y0:y1, x0:x1] = softmax(paste_logits(logits, local, mode=mode))
+        if boxes:
+            region, (x0, y0, x1, y1) = self._union_logits(image, boxes, mode)
+            out[:, y0:y1, x0:x1] = softmax(region)
         return out
 
 

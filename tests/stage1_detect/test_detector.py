@@ -103,6 +103,7 @@ def test_a_person_only_detector_reports_person_categories(tmp_path):
                                    "CSPResNet.width_mult=0.125"])
     metrics = train(cfg, tmp_path / "run", show_progress=False)
     assert "recall_person" in metrics and "recall_face" not in metrics
+    assert (tmp_path / "run" / "best_model.pdparams").is_file()     # chosen by person recall
     detector = Detector.from_files(ROOT / "configs" / "stage1_cascade_rcnn_persons_cpu.yml",
                                    tmp_path / "run" / "iter_0000001" / "model.pdparams",
                                    MICRO_DET + ["CSPResNet.width_mult=0.125"])
