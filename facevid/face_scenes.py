@@ -5,7 +5,11 @@ them (LFW), while faces in video range from filling the frame down to 20 pixels.
 a real background frame (DAVIS scenes without people) with 0-3 real labelled faces pasted in:
 each face's labelled region (head, hair, neck, clothes: every non-background pixel) scaled so
 the face (the schema's face classes) is `face_px` wide, placed anywhere (faces cut by the border
-included), mirrored half of the time with left/right classes swapped, its edge feathered.
+included), mirrored half of the time with left/right classes swapped, its edge feathered. Cut-out heads
+alone teach a detector the cut-out's edge as much as the face, and it then misses faces in their
+real surroundings (a person in a suit or a space suit, a collar, a hat); so a share of the faces
+keep their whole photograph around them (`context_prob`), and a share of the scenes are one
+photograph filling the frame, as a talking head or a portrait photo does (`full_frame_prob`).
 Labels are written in the CelebAMask-HQ schema, so boxes come from the masks as for any data
 set (facevid.mask_boxes). Written in the challenge layout (`OUT/<clip>/images|labels`).
 """
@@ -39,6 +43,8 @@ class SceneSettings:
     faces: Tuple[int, int] = (0, 3)               # faces per scene, inclusive
     face_px: Tuple[float, float] = (20.0, 300.0)  # face width range, drawn log-uniformly
     empty_fraction: float = 0.1                   # scenes with no face at all (negatives)
+    context_prob: float = 0.0                     # faces pasted with their whole photo around them
+    full_frame_prob: float = 0.0                  # scenes that are one photo filling the frame
 
 
 def label_lut(mapping: Sequence[Tuple[int, int]]) -> np.ndarray:
@@ -50,15 +56,16 @@ def label_lut(mapping: Sequence[Tuple[int, int]]) -> np.ndarray:
 
 
 def _paste(canvas: np.ndarray, labels: np.ndarray, face: np.ndarray, face_label: np.ndarray,
-           x0: int, y0: int) -> None:
-    """Paste `face` (h x w x 3) with its non-zero label region at (x0, y0); clipped to the canvas."""
+           x0: int, y0: int, whole: bool = False) -> None:
+    """Paste `face` (h x w x 3) at (x0, y0), clipped to the canvas: its non-zero label region,
+    or with `whole` the whole photo (labels still only where they are non-zero)."""
     h, w = face_label.shape
     H, W = labels.shape
     fx0, fy0 = max(0, -x0), max(0, -y0)
     fx1, fy1 = min(w, W - x0), min(h, H - y0)
     if fx1 <= fx0 or fy1 <= fy0:
         return
-    mask = (face_label > 0).astype(np.float32)
+    mask = np.ones(face_label.shape, np.float32) if whole else (face_label > 0).astype(np.float32)
     alpha = np.minimum(cv2.GaussianBlur(mask, (0, 0), 1.0), mask)[fy0:fy1, fx0:fx1, None]
     region = canvas[y0 + fy0:y0 + fy1, x0 + fx0:x0 + fx1].astype(np.float32)
     blended = alpha * face[fy0:fy1, fx0:fx1] + (1 - alpha) * region
@@ -77,30 +84,58 @@ def render_scene(rng: np.random.Generator, background: np.ndarray, sources: List
     if rng.random() < settings.empty_fraction:
         return canvas, labels
     lut_mirror = schema.mirror_lut()
+    # (random draws in the order of the first version when both shares are 0: same seed, same scenes)
+    if settings.full_frame_prob > 0 and rng.random() < settings.full_frame_prob:
+        image, label = _mirrored(rng, *_draw_face(rng, sources), lut_mirror)
+        # Cover the frame (zoomed in up to 1.6x), anywhere: a talking head or a portrait photo.
+        scale = max(w / image.shape[1], h / image.shape[0]) * float(rng.uniform(1.0, 1.6))
+        image, label = _resized(image, label, scale)
+        x0 = int(rng.integers(0, image.shape[1] - w + 1))
+        y0 = int(rng.integers(0, image.shape[0] - h + 1))
+        return (np.ascontiguousarray(image[y0:y0 + h, x0:x0 + w]),
+                np.ascontiguousarray(label[y0:y0 + h, x0:x0 + w]))
     count = int(rng.integers(max(1, settings.faces[0]), settings.faces[1] + 1))
     lo, hi = np.log(settings.face_px[0]), np.log(settings.face_px[1])
     for _ in range(count):
-        source = sources[int(rng.integers(len(sources)))]
-        image, label = source.reader.load(int(rng.integers(len(source.reader))))
-        label = source.lut[label]
+        image, label = _draw_face(rng, sources)
         boxes = face_boxes(label, schema.face_class_ids)
         if not boxes:
             continue
         fx0, _, fx1, _ = boxes[0]
         scale = float(np.exp(rng.uniform(lo, hi))) / max(1.0, fx1 - fx0)
-        ys, xs = np.nonzero(label)
-        top, bottom, left, right = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
-        image, label = image[top:bottom, left:right], label[top:bottom, left:right]
-        if rng.random() < 0.5:
-            image, label = image[:, ::-1], lut_mirror[label[:, ::-1]]
-        size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
-        image = cv2.resize(np.ascontiguousarray(image), size, interpolation=cv2.INTER_AREA)
-        label = cv2.resize(np.ascontiguousarray(label), size, interpolation=cv2.INTER_NEAREST)
+        whole = settings.context_prob > 0 and rng.random() < settings.context_prob
+        if not whole:
+            ys, xs = np.nonzero(label)
+            top, bottom, left, right = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+            image, label = image[top:bottom, left:right], label[top:bottom, left:right]
+        image, label = _resized(*_mirrored(rng, image, label, lut_mirror), scale)
+        size = (image.shape[1], image.shape[0])
         # Anywhere, up to a third of the pasted region outside the frame.
         x0 = int(rng.integers(-size[0] // 3, max(1, w - 2 * size[0] // 3)))
         y0 = int(rng.integers(-size[1] // 3, max(1, h - 2 * size[1] // 3)))
-        _paste(canvas, labels, image, label, x0, y0)
+        _paste(canvas, labels, image, label, x0, y0, whole)
     return canvas, labels
+
+
+def _draw_face(rng: np.random.Generator, sources: List[FaceSource]) -> Tuple[np.ndarray, np.ndarray]:
+    """A random labelled photo of a random source, its labels in the scene schema."""
+    source = sources[int(rng.integers(len(sources)))]
+    image, label = source.reader.load(int(rng.integers(len(source.reader))))
+    return image, source.lut[label]
+
+
+def _mirrored(rng: np.random.Generator, image: np.ndarray, label: np.ndarray,
+              lut_mirror: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """Mirrored half of the time, left/right classes swapped."""
+    if rng.random() < 0.5:
+        image, label = image[:, ::-1], lut_mirror[label[:, ::-1]]
+    return np.ascontiguousarray(image), np.ascontiguousarray(label)
+
+
+def _resized(image: np.ndarray, label: np.ndarray, scale: float) -> Tuple[np.ndarray, np.ndarray]:
+    size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
+    return (cv2.resize(image, size, interpolation=cv2.INTER_AREA),
+            cv2.resize(label, size, interpolation=cv2.INTER_NEAREST))
 
 
 def make_scenes(out: Path, count: int, seed: int, backgrounds: List[Path], sources: List[FaceSource],
@@ -121,5 +156,7 @@ def make_scenes(out: Path, count: int, seed: int, backgrounds: List[Path], sourc
                 progress(i + 1)
         write_json(tmp / "meta.json", {"generator": "facevid.face_scenes", "seed": seed,
                                        "scenes": count, "schema": schema.name,
-                                       "size": list(settings.size), "face_px": list(settings.face_px)})
+                                       "size": list(settings.size), "face_px": list(settings.face_px),
+                                       "context_prob": settings.context_prob,
+                                       "full_frame_prob": settings.full_frame_prob})
     return Path(out)

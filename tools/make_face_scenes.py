@@ -11,6 +11,9 @@ Examples:
       --celebamask ../shared/data/celebamask_1k --lfw ../shared/data/lfw_parts \\
       --backgrounds ../shared/data/davis_backgrounds
   python tools/make_face_scenes.py --split val --count 200 --seed 2 --out data/face_scenes/val ...
+  # faces in their surroundings too (the shipped detector's second set, see weights/README.md)
+  python tools/make_face_scenes.py --split train --count 1500 --seed 3 --face-px 20 360 \\
+      --context-prob 0.5 --full-frame-prob 0.2 --out data/face_scenes_v2/train ...
 """
 import argparse
 from pathlib import Path
@@ -46,11 +49,22 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help="same seed, same scenes (default 0)")
     parser.add_argument("--size", type=int, nargs=2, default=(640, 360), metavar=("W", "H"),
                         help="scene size in pixels (default 640 360)")
+    parser.add_argument("--face-px", type=float, nargs=2, default=(20.0, 300.0), metavar=("MIN", "MAX"),
+                        help="pasted face width range in pixels, drawn log-uniformly (default 20 300)")
+    parser.add_argument("--context-prob", type=float, default=0.0,
+                        help="share of pasted faces that keep their whole photo around them "
+                             "(default 0: cut-out heads only)")
+    parser.add_argument("--full-frame-prob", type=float, default=0.0,
+                        help="share of scenes that are one face photo filling the frame (default 0)")
     parser.add_argument("--out", required=True, help="output folder (written all at once)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     args = parser.parse_args()
     if args.count <= 0 or min(args.size) < 64:
         parser.error("--count must be positive and --size at least 64 64")
+    if not 1 <= args.face_px[0] <= args.face_px[1]:
+        parser.error("--face-px needs 1 <= MIN <= MAX")
+    if not (0 <= args.context_prob <= 1 and 0 <= args.full_frame_prob <= 1):
+        parser.error("--context-prob and --full-frame-prob are shares between 0 and 1")
     schema = load_schema("celebamask_hq")
     sources = [_faces(args.celebamask, SPLITS / "celebamask_1k.yml", args.split, label_lut([]))]
     if args.lfw:
@@ -63,7 +77,9 @@ def main() -> None:
     backgrounds = [p for p in sorted(folder.glob("*")) if p.stem in set(side)]
     with tqdm(total=args.count, desc="scenes", unit="scene") as bar:
         out = make_scenes(Path(args.out), args.count, args.seed, backgrounds, sources, schema,
-                          SceneSettings(size=tuple(args.size)), args.overwrite,
+                          SceneSettings(size=tuple(args.size), face_px=tuple(args.face_px),
+                                        context_prob=args.context_prob,
+                                        full_frame_prob=args.full_frame_prob), args.overwrite,
                           progress=lambda done: bar.update(1))
     print(f"wrote {args.count} scenes from {len(backgrounds)} backgrounds to {out}")
 
