@@ -55,7 +55,7 @@ def label_lut(mapping: Sequence[Tuple[int, int]]) -> np.ndarray:
     return lut
 
 
-def _paste(canvas: np.ndarray, labels: np.ndarray, face: np.ndarray, face_label: np.ndarray,
+def paste(canvas: np.ndarray, labels: np.ndarray, face: np.ndarray, face_label: np.ndarray,
            x0: int, y0: int, whole: bool = False) -> None:
     """Paste `face` (h x w x 3) at (x0, y0), clipped to the canvas: its non-zero label region,
     or with `whole` the whole photo (labels still only where they are non-zero)."""
@@ -113,7 +113,7 @@ def render_scene(rng: np.random.Generator, background: np.ndarray, sources: List
         # Anywhere, up to a third of the pasted region outside the frame.
         x0 = int(rng.integers(-size[0] // 3, max(1, w - 2 * size[0] // 3)))
         y0 = int(rng.integers(-size[1] // 3, max(1, h - 2 * size[1] // 3)))
-        _paste(canvas, labels, image, label, x0, y0, whole)
+        paste(canvas, labels, image, label, x0, y0, whole)
     return canvas, labels
 
 
