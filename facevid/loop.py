@@ -116,13 +116,17 @@ def fit(cfg: Dict[str, Any], out_dir: Path, task: Task, resume: bool = False,
 FIXED_ON_RESUME = ("stage", "schema", "model", "loss", "ppdet", "train.optimizer",
                    "train.batch_size", "train.crop_size", "train.image_size", "data.crop",
                    "data.ignore_index")
+# Settings that decide what a validation score means: when a resumed run changes them, the best
+# score so far was measured on other data and cannot be compared, so the best is picked afresh.
+VALIDATION_KEYS = ("data.val_root", "data.split_file", "eval")
 
 
 def _start(cfg: Dict[str, Any], out_dir: Path, task: Task, resume: bool,
            write: bool) -> Tuple[int, Dict[str, Any]]:
     """The iteration to start after and the best score so far: 0 for a new run, or those of
     the newest intact checkpoint when resuming (after checking the config against the run's)."""
-    best: Dict[str, Any] = {task.best_key: -1.0, "iteration": None}
+    best: Dict[str, Any] = {task.best_key: -1.0, "iteration": None,
+                            "validation": _validation_view(public_view(cfg))}
     if out_dir.exists() and not out_dir.is_dir():
         raise UserError(f"--out {out_dir} is a file; give a folder for the run")
     existing = complete_checkpoints(out_dir) if out_dir.is_dir() else []
@@ -146,7 +150,21 @@ def _start(cfg: Dict[str, Any], out_dir: Path, task: Task, resume: bool,
     if write:
         record_resume(out_dir, last, changes)
     tqdm.write(f"resuming from {last}" + (f" with changes {changes}" if changes else ""))
-    return state["iteration"], state["best"]
+    # Checkpoints written before the best recorded its validation settings: the run's first.
+    measured_on = state["best"].get("validation", _validation_view(json.loads(
+        (out_dir / "config.json").read_text())))
+    if measured_on != best["validation"]:
+        tqdm.write(f"the validation data or settings changed since the best score "
+                   f"({state['best'].get(task.best_key)}) was measured; the best is picked afresh "
+                   "from this run's evaluations (best_model.pdparams is kept until one replaces it)")
+        return state["iteration"], best
+    return state["iteration"], dict(state["best"], validation=best["validation"])
+
+
+def _validation_view(view: Dict[str, Any]) -> Dict[str, Any]:
+    flat = _flatten(json.loads(json.dumps(view)))
+    return {k: v for k, v in flat.items()
+            if any(k == key or k.startswith(key + ".") for key in VALIDATION_KEYS)}
 
 
 def _create(out_dir: Path) -> None:
@@ -230,7 +248,7 @@ def _evaluate_and_keep_best(task: Task, out_dir: Path, it: int, best: Dict[str, 
             writer.add_scalar(f"val/{key}", value, it)
     score = metrics.get(task.best_key)
     if score is not None and score > best[task.best_key]:
-        best = {task.best_key: score, "iteration": it}
+        best = dict(best, **{task.best_key: score, "iteration": it})
         save_weights(out_dir / "best_model.pdparams", task.model)
         write_json(out_dir / "best_metrics.json", dict(metrics, iteration=it))
     return metrics, best

@@ -149,3 +149,29 @@ def test_evaluate_reports_all_metrics_and_saves_predictions(synth_root, tmp_path
     assert metrics["frames"] == 8 and len(metrics["per_class_iou"]) == 18
     assert len(list((tmp_path / "pred").rglob("*.png"))) == 8
 
+
+
+def test_a_resume_on_other_validation_data_picks_the_best_afresh(synth_root, tmp_path):
+    def best_iteration():
+        return json.loads((out / "best_metrics.json").read_text())["iteration"]
+
+    def unbeatable(checkpoint):              # a best score no evaluation can reach
+        path = out / checkpoint / "state.json"
+        state = json.loads(path.read_text())
+        state["best"][next(k for k in state["best"] if k not in ("iteration", "validation"))] = 99.0
+        path.write_text(json.dumps(state))
+
+    opts = ["train.save_interval=2", "train.eval_interval=2", "eval.max_frames=2"]
+    out = tmp_path / "run"
+    train(_cfg(synth_root, "train.iters=2", *opts), out, show_progress=False)
+    assert best_iteration() == 2
+    unbeatable("iter_0000002")
+    # Other validation settings: the old best cannot be compared, so iteration 4 becomes the best.
+    train(_cfg(synth_root, "train.iters=4", *opts, "eval.max_frames=1"), out, resume=True,
+          show_progress=False)
+    assert best_iteration() == 4
+    # Resumed again on those same settings: the best carries over (nothing beats 99).
+    unbeatable("iter_0000004")
+    train(_cfg(synth_root, "train.iters=6", *opts, "eval.max_frames=1"), out, resume=True,
+          show_progress=False)
+    assert best_iteration() == 4
