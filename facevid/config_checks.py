@@ -198,6 +198,8 @@ def validate_pipeline(cfg: Dict[str, Any]) -> None:
         raise ConfigError("ensemble must be 'hard' or 'soft'")
     if cfg["resize"] not in ("bilinear", "nearest"):
         raise ConfigError("resize must be 'bilinear' or 'nearest'")
+    if cfg["engine"] not in ("dygraph", "inference"):
+        raise ConfigError("engine must be 'dygraph' or 'inference'")
     grabcut = cfg["grabcut"]
     if grabcut["band"] < 1 or grabcut["iterations"] < 1:
         raise ConfigError("grabcut.band and grabcut.iterations must be positive ints")

@@ -140,6 +140,9 @@ PIPELINE_DEFAULTS: Dict[str, Any] = {
     "grabcut": {"enabled": True, "band": 6, "confident": 0.9, "iterations": 2},
     "overlay": {"alpha": 0.5, "fps": 10.0},   # fps is used for image folders only
     "threads": 2,                # CPU threads of Paddle Inference
+    # dygraph: run the weights as they are; inference: export each model once into a cache
+    # folder and run it through Paddle Inference with oneDNN (pipeline/engine.py; faster).
+    "engine": "dygraph",
     "smoothing": 0.0,            # video: share of the previous frame's probabilities (EMA)
 }
 REPRODUCE_DEFAULTS: Dict[str, Any] = {

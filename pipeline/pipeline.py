@@ -46,6 +46,11 @@ class FrameResult:
     seconds: Dict[str, float] = field(default_factory=dict)   # per stage
 
 
+def _exported(config: str, weights: str, opts: Sequence[str]) -> Path:
+    from pipeline.engine import cached_export
+    return cached_export(Path(config), Path(weights), opts)
+
+
 class Pipeline:
     def __init__(self, parsers: Sequence[Any], detector: Optional[Any] = None,
                  ensemble: str = "hard", resize: str = "bilinear",
@@ -89,20 +94,26 @@ class Pipeline:
     def from_loaded(cls, cfg: Dict[str, Any]) -> "Pipeline":
         """A pipeline from a loaded pipeline config (tools read its other sections too)."""
         from stage2_seg.parser import Parser       # paddle only once the config is valid
+        inference = cfg["engine"] == "inference"
         parsers, names = [], set()
         for i, entry in enumerate(cfg["parsers"]):
             name = entry.get("name") or Path(entry["config"]).stem
             name = name if name not in names else f"{name}#{i + 1}"
             names.add(name)
-            parsers.append(Parser.from_files(entry["config"], entry.get("weights"),
-                                             entry.get("export_dir"), threads=cfg["threads"],
-                                             name=name, opts=entry.get("opts") or ()))
+            opts = entry.get("opts") or ()
+            export_dir = entry.get("export_dir") or (
+                _exported(entry["config"], entry["weights"], opts) if inference and entry.get("weights") else None)
+            parsers.append(Parser.from_files(entry["config"], entry.get("weights"), export_dir,
+                                             threads=cfg["threads"], name=name, opts=opts))
         detector = None
         if cfg["detector"] is not None:
             from stage1_detect.detector import Detector
             det = cfg["detector"]
-            detector = Detector.from_files(det["config"], det.get("weights"), det.get("opts") or (),
-                                           export_dir=det.get("export_dir"), threads=cfg["threads"])
+            opts = det.get("opts") or ()
+            export_dir = det.get("export_dir") or (
+                _exported(det["config"], det["weights"], opts) if inference and det.get("weights") else None)
+            detector = Detector.from_files(det["config"], det.get("weights"), opts,
+                                           export_dir=export_dir, threads=cfg["threads"])
         return cls(parsers, detector, cfg["ensemble"], cfg["resize"], GrabCutSettings(**cfg["grabcut"]),
                    cfg["smoothing"])
 

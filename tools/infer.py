@@ -60,7 +60,7 @@ def parse_args() -> argparse.Namespace:
                         help="portrait: blur the frame's own background with this Gaussian sigma "
                              "in pixels instead (default 15 when no --background)")
     parser.add_argument("--opts", nargs="*", default=[], metavar="KEY=VALUE",
-                        help="pipeline overrides, e.g. grabcut.enabled=false resize=nearest")
+                        help="pipeline overrides, e.g. grabcut.enabled=false resize=nearest engine=dygraph")
     parser.add_argument("--max-frames", type=int, help="stop after this many frames (default: all)")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace a non-empty --out (default: refuse)")

@@ -176,3 +176,29 @@ def test_labels_decided_inside_the_crops_equal_the_argmax_of_the_frame(tmp_path,
     result = pipe.parse(frame, dets)
     assert result.crops[0] != (0, 0, 128, 96)                 # a crop, not the whole frame
     assert np.array_equal(result.labels, result.probs.argmax(0))
+
+
+def test_inference_engine_exports_once_into_the_cache_and_matches_dygraph(tmp_path, models, monkeypatch):
+    monkeypatch.setenv("FACEVID_CACHE", str(tmp_path / "cache"))
+    frame = np.random.default_rng(1).integers(0, 255, (96, 128, 3), dtype=np.uint8)
+    plain = Pipeline.from_config(_pipeline_file(tmp_path, models, grabcut={"enabled": False}))(frame)
+    fast_path = _pipeline_file(tmp_path, models, grabcut={"enabled": False}, engine="inference")
+    fast = Pipeline.from_config(fast_path)(frame)
+    folders = sorted((tmp_path / "cache").iterdir())
+    assert [f.name.split("-")[0] for f in folders] == ["det", "seg"]   # one export per model
+    np.testing.assert_allclose(fast.detections.boxes, plain.detections.boxes, atol=0.5)
+    np.testing.assert_allclose(fast.probs, plain.probs, atol=1e-3)
+    stamps = [f.stat().st_mtime_ns for f in folders]
+    Pipeline.from_config(fast_path)                                   # reused, not exported again
+    assert [f.stat().st_mtime_ns for f in sorted((tmp_path / "cache").iterdir())] == stamps
+    # Other settings for the same weights are another export.
+    cfg = yaml.safe_load(fast_path.read_text())
+    cfg["parsers"][0]["opts"] = ["eval.size=[48,48]"]
+    fast_path.write_text(yaml.safe_dump(cfg))
+    Pipeline.from_config(fast_path)
+    assert len(list((tmp_path / "cache").iterdir())) == 3
+
+
+def test_unknown_engine_is_a_config_error(tmp_path, models):
+    with pytest.raises(ConfigError, match="engine must be"):
+        Pipeline.from_config(_pipeline_file(tmp_path, models, engine="onnx"))
