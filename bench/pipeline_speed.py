@@ -15,7 +15,7 @@ import argparse
 import tempfile
 import time
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Sequence
 
 import numpy as np
 
@@ -54,9 +54,9 @@ def exported_copy(path: str, tmp: Path, detect_every: int = 1) -> str:
     return str(copy)
 
 
-def time_pipeline(path: str, frames: List[np.ndarray]) -> Dict[str, float]:
+def time_pipeline(path: str, frames: List[np.ndarray], opts: Sequence[str] = ()) -> Dict[str, float]:
     from pipeline.pipeline import Pipeline
-    pipe = Pipeline.from_config(Path(path))
+    pipe = Pipeline.from_config(Path(path), opts)
     forwards: List[float] = []
     for parser in pipe.parsers:
         parser.forward = timed(parser.forward, forwards)
@@ -106,7 +106,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for pipeline_path in args.pipeline:
             name = Path(pipeline_path).stem
-            rows[f"{name}: dygraph"] = time_pipeline(pipeline_path, frames)
+            rows[f"{name}: dygraph"] = time_pipeline(pipeline_path, frames, ["engine=dygraph"])
             exported = exported_copy(pipeline_path, Path(tmp) / name)
             rows[f"{name}: exported"] = time_pipeline(exported, frames)
             if load_config(Path(pipeline_path), stages=("pipeline",))["detector"]:
