@@ -111,6 +111,8 @@ def validate_seg(cfg: Dict[str, Any]) -> None:
         raise ConfigError("train.scale_jitter must be [low, high] with 0 < low <= high")
     _check_scenes(cfg)
     check_extra_sets(cfg)
+    if cfg["eval"]["lowres_scale"] is not None and not 0 < cfg["eval"]["lowres_scale"] <= 1:
+        raise ConfigError("eval.lowres_scale must be null or in (0, 1]")
     if cfg["eval"]["max_frames"] is not None and not (
             isinstance(cfg["eval"]["max_frames"], int) and cfg["eval"]["max_frames"] > 0):
         raise ConfigError("eval.max_frames must be null or a positive int")

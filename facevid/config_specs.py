@@ -82,6 +82,9 @@ SEG_DEFAULTS: Dict[str, Any] = {
         "size": REQUIRED,
         "max_frames": None,      # evaluate only the first N frames during training (null: all)
         "flip_tta": False,       # also parse the mirrored crop; swap left/right classes back
+        # Score the model on lower-resolution footage: every validation frame shrunk to this
+        # fraction of its size and enlarged back (detail lost, size kept).
+        "lowres_scale": None,
     },
 }
 

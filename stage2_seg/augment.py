@@ -57,6 +57,15 @@ def color_jitter(image: np.ndarray, brightness: float, contrast: float, saturati
     return np.clip(out, 0, 255).astype(np.uint8)
 
 
+def low_resolution(image: np.ndarray, factor: float) -> np.ndarray:
+    """The image as a camera with `factor` times the pixels per side would have given it:
+    shrunk (area average) and enlarged back bilinearly; same size, detail lost."""
+    h, w = image.shape[:2]
+    small = cv2.resize(image, (max(1, round(w * factor)), max(1, round(h * factor))),
+                       interpolation=cv2.INTER_AREA)
+    return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
 def paste_onto(image: np.ndarray, label: np.ndarray, background: np.ndarray, scale: float,
                offset: Tuple[float, float], ignore_index: int,
                feather: float = 1.5) -> Tuple[np.ndarray, np.ndarray]:

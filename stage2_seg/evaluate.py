@@ -33,6 +33,9 @@ def evaluate(model: paddle.nn.Layer, cfg: Dict[str, Any], reader: Optional[Reade
         for i in tqdm(range(n), desc="eval", unit="frame", disable=not show_progress, leave=False):
             ref = reader.frames[i]
             image, label = reader.load(i)
+            if cfg["eval"]["lowres_scale"] is not None:     # footage of a lower resolution
+                from stage2_seg.augment import low_resolution
+                image = low_resolution(image, cfg["eval"]["lowres_scale"])
             logits = parser.frame_logits(image, gt_crop_boxes(cfg, label))
             pred = np.argmax(logits, axis=0).astype(np.uint8)
             evaluator.add(pred, label, ref.clip)

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from facevid.schema import load_schema
 from stage2_seg.augment import color_jitter, mirror, partial_box, paste_onto, rotate
@@ -81,3 +82,23 @@ def test_whole_frame_samples_keep_their_aspect_ratio():
     assert aspect_window((854, 480), (256, 144), rng) == (0, 0, 854, 480)   # already 16:9
     x0, y0, x1, y1 = aspect_window((400, 100), (100, 100), rng)
     assert (y0, y1) == (0, 100) and x1 - x0 == 100
+
+
+def test_low_resolution_keeps_the_size_and_smooth_regions_and_loses_fine_detail():
+    from stage2_seg.augment import low_resolution
+    image = np.zeros((64, 64, 3), np.uint8)
+    image[:, 32:] = 200                                   # a smooth region and one edge
+    image[8:16, 4:20:2] = 255                             # one-pixel stripes: fine detail
+    out = low_resolution(image, 0.25)
+    assert out.shape == image.shape and out.dtype == np.uint8
+    assert (out[:, 40:] == 200).all()                    # far from the edge: unchanged
+    assert out[8:16, 4:20].std() < image[8:16, 4:20].std() / 3   # the stripes are blurred away
+    assert np.array_equal(low_resolution(image, 1.0), image)
+
+
+def test_lowres_evaluation_range_is_checked():
+    from facevid.config import load_config
+    from facevid.errors import ConfigError
+    from tests.helpers import TINY
+    with pytest.raises(ConfigError, match="lowres_scale"):
+        load_config(TINY, ["eval.lowres_scale=1.5"])
