@@ -13,7 +13,9 @@ from facevid.metrics import SegEvaluator, scores_from_confusion
 from facevid.readers import Reader
 from facevid.splits import open_split
 from stage2_seg.data import gt_crop_boxes
+from postprocess.ensemble import softmax
 from stage2_seg.parser import Parser, dygraph_forward
+from stage2_seg.temporal import with_prev_channel
 
 
 def evaluate(model: paddle.nn.Layer, cfg: Dict[str, Any], reader: Optional[Reader] = None,
@@ -29,6 +31,7 @@ def evaluate(model: paddle.nn.Layer, cfg: Dict[str, Any], reader: Optional[Reade
     model.eval()
     parser = Parser.from_config(cfg, dygraph_forward(model))
     n = len(reader) if max_frames is None else min(max_frames, len(reader))
+    clip, prev_fg = None, None      # a model that reads the last mask gets it, as in video
     try:
         for i in tqdm(range(n), desc="eval", unit="frame", disable=not show_progress, leave=False):
             ref = reader.frames[i]
@@ -36,7 +39,13 @@ def evaluate(model: paddle.nn.Layer, cfg: Dict[str, Any], reader: Optional[Reade
             if cfg["eval"]["lowres_scale"] is not None:     # footage of a lower resolution
                 from stage2_seg.augment import low_resolution
                 image = low_resolution(image, cfg["eval"]["lowres_scale"])
+            if parser.in_channels == 4:
+                if ref.clip != clip:        # a clip starts with no previous mask
+                    clip, prev_fg = ref.clip, np.zeros(label.shape, np.float32)
+                image = with_prev_channel(image, prev_fg)
             logits = parser.frame_logits(image, gt_crop_boxes(cfg, label))
+            if parser.in_channels == 4:
+                prev_fg = 1.0 - softmax(logits)[0]
             pred = np.argmax(logits, axis=0).astype(np.uint8)
             evaluator.add(pred, label, ref.clip)
             gt_hist += np.bincount(label[label != ignore].ravel(), minlength=schema.num_classes)[:schema.num_classes]

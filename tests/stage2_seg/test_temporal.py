@@ -55,6 +55,11 @@ def test_the_four_channel_model_trains_on_and_parses_with_or_without_a_previous_
     pipe.new_video()
     np.testing.assert_allclose(pipe(frame).probs, first.probs, atol=1e-6)   # a cut: no memory
 
+    # Validation during training feeds it each frame's predecessor in the clip, as video does.
+    from stage2_seg.evaluate import evaluate
+    metrics = evaluate(model, cfg, show_progress=False)
+    assert metrics["frames"] == 2 and 0.0 <= metrics["miou"] <= 1.0
+
 
 def test_probability_smoothing_blends_the_previous_frame_and_resets_at_a_cut():
     from pipeline.pipeline import GrabCutSettings, Pipeline
