@@ -73,10 +73,10 @@ def test_the_shipped_face_pipeline_parses_held_out_celebamask_faces():
         assert f1[name] is not None and f1[name] >= minimum, (name, f1[name])
 
 
-# Measured for the committed weights on these 12 faces (2026-11-22, detector of face_det_v2):
-# skin 0.91, hair 0.86, nose 0.86, mouth 0.75 (mean F1 0.54 over the 18 foreground classes);
-# minus a margin.
-FACE_MIN_F1 = {"skin": 0.70, "hair": 0.65, "nose": 0.60, "mouth": 0.55}
+# Measured for the committed weights on these 12 faces (2026-11-22: parser iteration 3250,
+# detector of face_det_v2): skin 0.93, hair 0.90, nose 0.89, mouth 0.82 (mean F1 0.59 over the
+# 18 foreground classes); minus a margin.
+FACE_MIN_F1 = {"skin": 0.80, "hair": 0.75, "nose": 0.75, "mouth": 0.65}
 
 
 @needs_celebamask
@@ -95,8 +95,8 @@ def test_the_shipped_face_pipeline_parses_faces_cut_by_the_frame_border():
         assert f1[name] is not None and f1[name] >= minimum, (name, f1[name])
 
 
-# Measured for the committed weights (2026-11-22): skin 0.93, hair 0.91, nose 0.89; minus a margin.
-BORDER_MIN_F1 = {"skin": 0.80, "hair": 0.75, "nose": 0.70}
+# Measured for the committed weights (2026-11-22): skin 0.94, hair 0.93, nose 0.89; minus a margin.
+BORDER_MIN_F1 = {"skin": 0.80, "hair": 0.80, "nose": 0.75}
 
 
 def test_the_shipped_face_pipeline_finds_and_parses_the_astronaut():
@@ -120,7 +120,7 @@ def test_the_shipped_face_pipeline_finds_and_parses_the_astronaut():
                                      "mouth", "u_lip", "l_lip")]
     labels = result.labels
     assert np.isin(labels[90:140, 200:250], face).mean() >= 0.7          # the middle of the face
-    assert (labels[45:65, 185:245] == names.index("hair")).mean() >= 0.3   # the top of the head
+    assert (labels[45:65, 185:245] == names.index("hair")).mean() >= 0.5   # the top of the head
     assert np.isin(labels[40:240, 400:450], face + [names.index("hair")]).mean() <= 0.1  # rocket
     assert np.isin(labels[0:150, 0:80], face + [names.index("hair")]).mean() <= 0.2      # flag
 
