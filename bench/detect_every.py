@@ -146,7 +146,7 @@ def main() -> None:
                                                  "size": list(SIZE), "pipeline": args.pipeline,
                                                  "rows": rows})
     cols = list(next(iter(rows.values())))
-    lines = [f"The face pipeline ({args.pipeline}, dygraph) with the detector every k-th frame: "
+    lines = [f"The face pipeline ({args.pipeline}, as configured) with the detector every k-th frame: "
              f"{args.clips} clips of {args.frames} moving real faces at {SIZE[0]}x{SIZE[1]} and 48 "
              "frames of carphone (176x144), 2-core CPU.", "",
              "| k | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]

@@ -80,7 +80,7 @@ def forward_only(pipe, path: str, tmp: Path) -> Optional[Tuple[str, float]]:
     export = export_parser(cfg, Path(entry["weights"]), tmp / Path(path).stem)
     forward = exported_forward(export, threads=2)
     w, h = cfg["eval"]["size"]
-    batch = np.zeros((1, 3, h, w), np.float32)
+    batch = np.zeros((1, int(cfg["model"].get("in_channels", 3)), h, w), np.float32)
     for _ in range(3):
         forward(batch)
     tic = time.perf_counter()
