@@ -104,7 +104,10 @@ def paste_logits(crop_logits: Sequence[np.ndarray], infos: Sequence[CropInfo],
             resized = np.eye(num_classes, dtype=np.float32)[hard] * UNCOVERED_BACKGROUND_LOGIT
         total[y0:y1, x0:x1] += resized
         count[y0:y1, x0:x1] += 1
-    merged = np.where(count > 0, total / np.maximum(count, 1), background_hwc(num_classes, background_id))
+    if count.min() > 0:            # every pixel covered (one crop over the whole frame, say)
+        merged = total / count if count.max() > 1 else total
+    else:
+        merged = np.where(count > 0, total / np.maximum(count, 1), background_hwc(num_classes, background_id))
     return np.ascontiguousarray(merged.transpose(2, 0, 1))
 
 

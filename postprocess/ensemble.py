@@ -35,6 +35,8 @@ def soft_vote(probs: Sequence[np.ndarray], weights: Optional[Sequence[float]] = 
 
 
 def softmax(logits: np.ndarray, axis: int = 0) -> np.ndarray:
-    z = logits - logits.max(axis=axis, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=axis, keepdims=True)
+    # In place on one new array: at 19 classes x 854x480 each extra pass costs 10-20 ms.
+    out = logits - logits.max(axis=axis, keepdims=True)
+    np.exp(out, out=out)
+    out /= out.sum(axis=axis, keepdims=True)
+    return out
