@@ -18,11 +18,12 @@ import argparse
 import dataclasses
 import time
 from pathlib import Path
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Tuple
 
 import numpy as np
 
 from facevid.cli import run_main
+from facevid.crops import boxes_mask
 from facevid.files import write_json, write_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,13 +57,6 @@ def moving_face_clip(image: np.ndarray, label: np.ndarray, background: np.ndarra
     return images, labels
 
 
-def _crop_mask(crops: Sequence[Tuple[int, int, int, int]], shape: Tuple[int, int]) -> np.ndarray:
-    mask = np.zeros(shape, bool)
-    for x0, y0, x1, y1 in crops:
-        mask[y0:y1, x0:x1] = True
-    return mask
-
-
 def run_clip(pipe, frames: List[np.ndarray]) -> Tuple[List[np.ndarray], List[np.ndarray], float]:
     """Each frame's labels and crop mask, and the seconds per frame (the whole pipeline)."""
     pipe.new_video()
@@ -73,7 +67,7 @@ def run_clip(pipe, frames: List[np.ndarray]) -> Tuple[List[np.ndarray], List[np.
         labels.append(result.labels)
         # A frame without a detection is parsed whole: that is not the detector's coverage.
         found = result.detections.boxes.shape[0] > 0
-        crops.append(_crop_mask(result.crops if found else [], frame.shape[:2]))
+        crops.append(boxes_mask(result.crops if found else [], frame.shape[:2]))
     return labels, crops, (time.perf_counter() - tic) / len(frames)
 
 

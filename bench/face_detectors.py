@@ -25,7 +25,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 import numpy as np
 
 from facevid.cli import run_main
-from facevid.crops import face_boxes
+from facevid.crops import boxes_mask, face_boxes
 from facevid.detections import Detections, box_iou, crop_boxes
 from facevid.files import write_json, write_text
 from facevid.readers import ChallengeClips, ImageMaskFolder, Reader
@@ -77,9 +77,7 @@ def score(detect: Detect, reader: Reader, face_ids: List[int], lut: np.ndarray, 
         dets = Detections(boxes, np.ones(len(boxes), np.float32), np.ones(len(boxes), np.int64))
         crops = crop_boxes(dets, (w, h), margin, True, 1, fallback_whole_frame=True)
         fallbacks += not len(boxes)
-        covered = np.zeros((h, w), bool)
-        for x0, y0, x1, y1 in crops:
-            covered[y0:y1, x0:x1] = True
+        covered = boxes_mask(crops, (h, w))
         face = np.isin(label, face_ids)
         inside += int((face & covered).sum())
         if len(boxes):                       # the same without the whole-frame fallback

@@ -77,6 +77,14 @@ def union_box(boxes: Sequence[Tuple[int, int, int, int]]) -> Tuple[int, int, int
             max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
+def boxes_mask(boxes: Sequence[Tuple[int, int, int, int]], shape: Tuple[int, int]) -> np.ndarray:
+    """H x W bool: the pixels inside any of the integer boxes (x0, y0, x1, y1)."""
+    mask = np.zeros(shape, bool)
+    for x0, y0, x1, y1 in boxes:
+        mask[y0:y1, x0:x1] = True
+    return mask
+
+
 def paste_logits(crop_logits: Sequence[np.ndarray], infos: Sequence[CropInfo],
                  background_id: int = 0, mode: str = "bilinear") -> np.ndarray:
     """Merge crop logits (each C x h x w) into full-frame logits C x H x W.

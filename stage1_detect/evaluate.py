@@ -13,6 +13,7 @@ from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 from tqdm import tqdm
 
+from facevid.crops import boxes_mask
 from facevid.detections import Detections, box_iou, crop_boxes
 from facevid.mask_boxes import CATEGORIES, FACE
 from facevid.readers import Reader
@@ -81,9 +82,7 @@ class DetectorEvaluator:
             self.found_unmerged[c] += _hits(mine, unmerged.boxes[unmerged.class_ids == c], self.iou)
         crops = crop_boxes(dets, (w, h), self.crop_margin, True, FACE, fallback_whole_frame=True)
         self.fallback_frames += int(not len(dets.select(dets.class_ids == FACE)))
-        covered = np.zeros(face_mask.shape, bool)
-        for x0, y0, x1, y1 in crops:
-            covered[y0:y1, x0:x1] = True
+        covered = boxes_mask(crops, face_mask.shape)
         self.face_pixels += int(face_mask.sum())
         self.face_pixels_in_crops += int((face_mask & covered).sum())
         self.seconds.append(seconds)

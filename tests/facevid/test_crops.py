@@ -62,3 +62,13 @@ def test_nearest_mode_pastes_the_crop_argmax_as_hard_blocks():
     assert (labels[0:2, 0:2] == 1).all() and labels[2:, :].max() == 0 and labels[:, 2:].max() == 0
     with pytest.raises(ValueError, match="mode must be"):
         paste_logits([logits], [info], mode="cubic")
+
+
+def test_boxes_mask_marks_exactly_the_pixels_inside_the_boxes():
+    from facevid.crops import boxes_mask
+    mask = boxes_mask([(1, 0, 3, 2), (2, 1, 4, 3)], (4, 5))
+    assert mask.tolist() == [[False, True, True, False, False],
+                             [False, True, True, True, False],
+                             [False, False, True, True, False],
+                             [False, False, False, False, False]]
+    assert not boxes_mask([], (2, 2)).any()
