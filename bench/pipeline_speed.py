@@ -1,7 +1,8 @@
 """Speed of the shipped pipelines on real frames, per stage, in one run.
 
 For each pipeline YAML and each variant (dygraph; every model exported to Paddle Inference with
-oneDNN; exported with the detector run every k-th frame and optical flow between), the frames of
+oneDNN, `engine: inference`, whose exports are cached as pipeline/engine.py says; exported with
+the detector run every k-th frame and optical flow between), the frames of
 `--frames` (a video or a folder) go through `Pipeline` and are timed: frames/s, seconds per
 frame by stage, the models' own forward time, and the work around the models as a fraction of
 it. MediaPipe Selfie Segmentation on the same frames is the speed anchor (if installed).
@@ -12,7 +13,6 @@ Example:
       --out bench/results/pipeline_speed
 """
 import argparse
-import tempfile
 import time
 from pathlib import Path
 from typing import Dict, List, Sequence
@@ -24,34 +24,6 @@ from facevid.config import load_config
 from facevid.files import write_json, write_text
 from facevid.video import FrameSource
 from pipeline_timing import timed   # bench/ is this script's folder
-
-
-def exported_copy(path: str, tmp: Path, detect_every: int = 1) -> str:
-    """A copy of a pipeline YAML whose models are exported to Paddle Inference."""
-    import yaml
-    from stage1_detect.export import export_detector
-    from stage1_detect.train import trained_detector_model
-    from stage2_seg.export import export_parser
-    cfg = load_config(Path(path), stages=("pipeline",))
-    raw = {k: v for k, v in cfg.items() if not k.startswith("_")}
-    for i, entry in enumerate(raw["parsers"]):
-        seg = load_config(Path(entry["config"]), entry.get("opts") or (), stages=("seg",))
-        out = tmp / f"parser_{i}"
-        if not out.exists():
-            export_parser(seg, Path(entry["weights"]), out)
-        raw["parsers"][i] = {k: v for k, v in entry.items() if k != "weights"} | {"export_dir": str(out)}
-    if raw["detector"]:
-        det = raw["detector"]
-        opts = list(det.get("opts") or []) + [f"infer.detect_every={detect_every}"]
-        det_cfg = load_config(Path(det["config"]), opts, stages=("det",))
-        out = tmp / "detector"
-        if not out.exists():
-            export_detector(det_cfg, trained_detector_model(det_cfg, Path(det["weights"])),
-                            Path(det["weights"]), out)
-        raw["detector"] = {"config": det["config"], "export_dir": str(out), "opts": opts}
-    copy = tmp / f"{Path(path).stem}_exported_k{detect_every}.yml"
-    copy.write_text(yaml.safe_dump(raw))
-    return str(copy)
 
 
 def time_pipeline(path: str, frames: List[np.ndarray], opts: Sequence[str] = (),
@@ -107,16 +79,13 @@ def main() -> None:
                          max_frames=args.max_frames)
     frames = [frame for _, frame in source]
     rows: Dict[str, Dict[str, float]] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        for pipeline_path in args.pipeline:
-            name = Path(pipeline_path).stem
-            rows[f"{name}: dygraph"] = time_pipeline(pipeline_path, frames, ["engine=dygraph"])
-            exported = exported_copy(pipeline_path, Path(tmp) / name)
-            rows[f"{name}: exported"] = time_pipeline(exported, frames)
-            if load_config(Path(pipeline_path), stages=("pipeline",))["detector"]:
-                tracked = exported_copy(pipeline_path, Path(tmp) / name, args.detect_every)
-                rows[f"{name}: exported, detector every {args.detect_every}"] = time_pipeline(
-                    tracked, frames, detect_every=args.detect_every)
+    for pipeline_path in args.pipeline:
+        name = Path(pipeline_path).stem
+        rows[f"{name}: dygraph"] = time_pipeline(pipeline_path, frames, ["engine=dygraph"])
+        rows[f"{name}: exported"] = time_pipeline(pipeline_path, frames, ["engine=inference"])
+        if load_config(Path(pipeline_path), stages=("pipeline",))["detector"]:
+            rows[f"{name}: exported, detector every {args.detect_every}"] = time_pipeline(
+                pipeline_path, frames, ["engine=inference"], detect_every=args.detect_every)
     try:
         rows["MediaPipe Selfie Segmentation (anchor)"] = mediapipe_anchor(frames)
     except ImportError as exc:

@@ -56,12 +56,16 @@ def cached_export(config: Path, weights: Path, opts: Sequence[str] = ()) -> Path
     except OSError as exc:
         raise UserError(f"cannot create the export cache {folder.parent} ({exc.strerror}); set "
                         "FACEVID_CACHE to a writable folder or use engine: dygraph") from None
+    return export_model(cfg, Path(weights), folder, overwrite=True)
+
+
+def export_model(cfg: Dict[str, Any], weights: Path, out_dir: Path, overwrite: bool = False) -> Path:
+    """Export the model of a loaded stage-1 (detector) or stage-2 (parser) config with its
+    weights to Paddle Inference (what tools/export.py and the cache write)."""
     if cfg["stage"] == "det":
         from stage1_detect.export import export_detector
         from stage1_detect.train import trained_detector_model
-        export_detector(cfg, trained_detector_model(cfg, Path(weights)), Path(weights), folder,
-                        overwrite=True)
-    else:
-        from stage2_seg.export import export_parser
-        export_parser(cfg, Path(weights), folder, overwrite=True)
-    return folder
+        return export_detector(cfg, trained_detector_model(cfg, Path(weights)), Path(weights),
+                               Path(out_dir), overwrite=overwrite)
+    from stage2_seg.export import export_parser
+    return export_parser(cfg, Path(weights), Path(out_dir), overwrite=overwrite)

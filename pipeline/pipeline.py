@@ -46,9 +46,13 @@ class FrameResult:
     seconds: Dict[str, float] = field(default_factory=dict)   # per stage
 
 
-def _exported(config: str, weights: str, opts: Sequence[str]) -> Path:
+def _export_dir(entry: Dict[str, Any], inference: bool) -> Optional[Path]:
+    """The export a model entry runs from: the one it names, or with `engine: inference` its
+    weights exported once into the cache (pipeline/engine.py); None runs the weights in dygraph."""
+    if entry.get("export_dir") or not (inference and entry.get("weights")):
+        return entry.get("export_dir")
     from pipeline.engine import cached_export
-    return cached_export(Path(config), Path(weights), opts)
+    return cached_export(Path(entry["config"]), Path(entry["weights"]), entry.get("opts") or ())
 
 
 class Pipeline:
@@ -100,20 +104,16 @@ class Pipeline:
             name = entry.get("name") or Path(entry["config"]).stem
             name = name if name not in names else f"{name}#{i + 1}"
             names.add(name)
-            opts = entry.get("opts") or ()
-            export_dir = entry.get("export_dir") or (
-                _exported(entry["config"], entry["weights"], opts) if inference and entry.get("weights") else None)
-            parsers.append(Parser.from_files(entry["config"], entry.get("weights"), export_dir,
-                                             threads=cfg["threads"], name=name, opts=opts))
+            parsers.append(Parser.from_files(entry["config"], entry.get("weights"),
+                                             _export_dir(entry, inference), threads=cfg["threads"],
+                                             name=name, opts=entry.get("opts") or ()))
         detector = None
         if cfg["detector"] is not None:
             from stage1_detect.detector import Detector
             det = cfg["detector"]
-            opts = det.get("opts") or ()
-            export_dir = det.get("export_dir") or (
-                _exported(det["config"], det["weights"], opts) if inference and det.get("weights") else None)
-            detector = Detector.from_files(det["config"], det.get("weights"), opts,
-                                           export_dir=export_dir, threads=cfg["threads"])
+            detector = Detector.from_files(det["config"], det.get("weights"), det.get("opts") or (),
+                                           export_dir=_export_dir(det, inference),
+                                           threads=cfg["threads"])
         return cls(parsers, detector, cfg["ensemble"], cfg["resize"], GrabCutSettings(**cfg["grabcut"]),
                    cfg["smoothing"])
 

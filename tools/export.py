@@ -26,16 +26,12 @@ def main() -> None:
     cfg = load_config(args.config, args.opts, stages=("seg", "det"))
     check_not_inputs(args.out, [args.weights, args.config])
     check_output_folder(args.out, args.overwrite)
+    from pipeline.engine import export_model   # paddle only once the config is valid
+    out = export_model(cfg, args.weights, args.out, overwrite=args.overwrite)
     if cfg["stage"] == "det":
-        from stage1_detect.export import export_detector   # paddle once the config is valid
-        from stage1_detect.train import trained_detector_model
-        out = export_detector(cfg, trained_detector_model(cfg, args.weights), args.weights, args.out,
-                              overwrite=args.overwrite)
         print(f"exported the detector to {out} (any input size; output boxes)")
-        return
-    from stage2_seg.export import export_parser   # paddle only once the config is valid
-    out = export_parser(cfg, args.weights, args.out, overwrite=args.overwrite)
-    print(f"exported to {out} (input {cfg['eval']['size'][0]}x{cfg['eval']['size'][1]}, output logits)")
+    else:
+        print(f"exported to {out} (input {cfg['eval']['size'][0]}x{cfg['eval']['size'][1]}, output logits)")
 
 
 if __name__ == "__main__":
