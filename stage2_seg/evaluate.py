@@ -12,8 +12,9 @@ from facevid.files import write_image
 from facevid.metrics import SegEvaluator, scores_from_confusion
 from facevid.readers import Reader
 from facevid.splits import open_split
-from stage2_seg.data import gt_crop_boxes
 from postprocess.ensemble import softmax
+from stage2_seg.augment import low_resolution
+from stage2_seg.data import gt_crop_boxes
 from stage2_seg.parser import Parser, dygraph_forward
 from stage2_seg.temporal import with_prev_channel
 
@@ -37,7 +38,6 @@ def evaluate(model: paddle.nn.Layer, cfg: Dict[str, Any], reader: Optional[Reade
             ref = reader.frames[i]
             image, label = reader.load(i)
             if cfg["eval"]["lowres_scale"] is not None:     # footage of a lower resolution
-                from stage2_seg.augment import low_resolution
                 image = low_resolution(image, cfg["eval"]["lowres_scale"])
             if parser.in_channels == 4:
                 if ref.clip != clip:        # a clip starts with no previous mask
