@@ -82,28 +82,22 @@ def main() -> None:
     parser.add_argument("--out", required=True, help="folder for results.json and table.md")
     args = parser.parse_args()
 
-    from facevid.face_scenes import label_lut
+    from facevid.face_scenes import label_lut, split_backgrounds, split_faces
     from facevid.files import read_image
     from facevid.metrics import SegEvaluator
-    from facevid.readers import IMAGE_SUFFIXES, ImageMaskFolder
     from facevid.schema import load_schema
-    from facevid.splits import hash_split, read_split_file, select_frames
     from facevid.video import FrameSource
     from facevid.demo_assets import asset_path
     from pipeline import Pipeline
 
     schema = load_schema("celebamask_hq")
-    split_file = ROOT / "configs" / "splits" / "celebamask_1k.yml"
-    faces = select_frames(ImageMaskFolder(Path(args.celebamask), "images", "labels"),
-                          read_split_file(split_file)["val"], split_file)
-    folder = Path(args.backgrounds)
-    names = sorted(p.stem for p in folder.glob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
-    held_out = set(hash_split(names, 0.25, "davis_backgrounds", group=lambda n: n.rsplit("_", 1)[0])["val"])
-    backgrounds = [p for p in sorted(folder.glob("*")) if p.stem in held_out]
+    faces = split_faces(Path(args.celebamask), ROOT / "configs" / "splits" / "celebamask_1k.yml",
+                        "val", label_lut([]))
+    backgrounds = split_backgrounds(Path(args.backgrounds), "val")
     clips = []
     for i in range(args.clips):
-        image, label = faces.load(i * 7 % len(faces))
-        clips.append(moving_face_clip(image, label_lut([])[label], read_image(backgrounds[i * 11 % len(backgrounds)]),
+        image, label = faces.reader.load(i * 7 % len(faces.reader))
+        clips.append(moving_face_clip(image, faces.lut[label], read_image(backgrounds[i * 11 % len(backgrounds)]),
                                       args.frames, seed=i))
     carphone = [frame for _, frame in FrameSource(video=asset_path("carphone"), max_frames=48)]
 

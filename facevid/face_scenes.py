@@ -23,10 +23,13 @@ import numpy as np
 from facevid.crops import face_boxes
 from facevid.errors import UserError
 from facevid.files import atomic_dir, read_image, write_image, write_json
-from facevid.readers import Reader
+from facevid.readers import IMAGE_SUFFIXES, ImageMaskFolder, Reader
 from facevid.schema import ClassSchema
+from facevid.splits import hash_split, read_split_file, select_frames
 
 SCENES_PER_CLIP = 20
+# Background scenes are named `<sequence>_<frame>`; a quarter of the sequences are held out.
+BACKGROUND_VAL_FRACTION, BACKGROUND_SALT = 0.25, "davis_backgrounds"
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,20 @@ class SceneSettings:
     empty_fraction: float = 0.1                   # scenes with no face at all (negatives)
     context_prob: float = 0.0                     # faces pasted with their whole photo around them
     full_frame_prob: float = 0.0                  # scenes that are one photo filling the frame
+
+
+def split_faces(root: Path, split_file: Path, split: str, lut: np.ndarray) -> FaceSource:
+    """The labelled faces (images/, labels/ under root) on one side of a split file."""
+    reader = ImageMaskFolder(Path(root), "images", "labels")
+    return FaceSource(select_frames(reader, read_split_file(split_file)[split], split_file), lut)
+
+
+def split_backgrounds(folder: Path, split: str) -> List[Path]:
+    """The background scenes on one side of the split by sequence (never both sides)."""
+    paths = sorted(p for p in Path(folder).glob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+    side = set(hash_split([p.stem for p in paths], BACKGROUND_VAL_FRACTION, BACKGROUND_SALT,
+                          group=lambda n: n.rsplit("_", 1)[0])[split])
+    return [p for p in paths if p.stem in side]
 
 
 def label_lut(mapping: Sequence[Tuple[int, int]]) -> np.ndarray:

@@ -21,20 +21,11 @@ from pathlib import Path
 from tqdm import tqdm
 
 from facevid.cli import run_main
-from facevid.face_scenes import FaceSource, SceneSettings, label_lut, make_scenes
-from facevid.readers import IMAGE_SUFFIXES, ImageMaskFolder
+from facevid.face_scenes import SceneSettings, label_lut, make_scenes, split_backgrounds, split_faces
 from facevid.schema import load_schema
-from facevid.splits import hash_split, read_split_file, select_frames
 
 ROOT = Path(__file__).resolve().parent.parent
 SPLITS = ROOT / "configs" / "splits"
-# Background sequences: `<sequence>_<frame>.jpg`; a quarter of the sequences are held out.
-BACKGROUND_VAL_FRACTION, BACKGROUND_SALT = 0.25, "davis_backgrounds"
-
-
-def _faces(root: str, split_file: Path, split: str, lut) -> FaceSource:
-    reader = ImageMaskFolder(Path(root), "images", "labels")
-    return FaceSource(select_frames(reader, read_split_file(split_file)[split], split_file), lut)
 
 
 def main() -> None:
@@ -66,15 +57,11 @@ def main() -> None:
     if not (0 <= args.context_prob <= 1 and 0 <= args.full_frame_prob <= 1):
         parser.error("--context-prob and --full-frame-prob are shares between 0 and 1")
     schema = load_schema("celebamask_hq")
-    sources = [_faces(args.celebamask, SPLITS / "celebamask_1k.yml", args.split, label_lut([]))]
+    sources = [split_faces(args.celebamask, SPLITS / "celebamask_1k.yml", args.split, label_lut([]))]
     if args.lfw:
         lfw = label_lut([(1, schema.index("skin")), (2, schema.index("hair"))])
-        sources.append(_faces(args.lfw, SPLITS / "lfw_parts.yml", args.split, lfw))
-    folder = Path(args.backgrounds)
-    names = sorted(p.stem for p in folder.glob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
-    side = hash_split(names, BACKGROUND_VAL_FRACTION, BACKGROUND_SALT,
-                      group=lambda n: n.rsplit("_", 1)[0])[args.split]
-    backgrounds = [p for p in sorted(folder.glob("*")) if p.stem in set(side)]
+        sources.append(split_faces(args.lfw, SPLITS / "lfw_parts.yml", args.split, lfw))
+    backgrounds = split_backgrounds(Path(args.backgrounds), args.split)
     with tqdm(total=args.count, desc="scenes", unit="scene") as bar:
         out = make_scenes(Path(args.out), args.count, args.seed, backgrounds, sources, schema,
                           SceneSettings(size=tuple(args.size), face_px=tuple(args.face_px),

@@ -62,3 +62,17 @@ def test_same_seed_same_scene():
     for seed in range(4):
         a, b = _scene(settings, seed), _scene(settings, seed)
         assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+
+
+def test_background_split_keeps_each_sequence_on_one_side(tmp_path):
+    from facevid.face_scenes import split_backgrounds
+    for seq in ("bear", "car", "cows", "duck", "goat", "horse", "rhino", "swan"):
+        for frame in range(3):
+            (tmp_path / f"{seq}_{frame:05d}.jpg").write_bytes(b"")
+    (tmp_path / "notes.txt").write_text("not an image")
+    train, val = split_backgrounds(tmp_path, "train"), split_backgrounds(tmp_path, "val")
+    assert len(train) + len(val) == 24 and not set(train) & set(val) and val
+    sequences = {side: {p.stem.rsplit("_", 1)[0] for p in paths}
+                 for side, paths in (("train", train), ("val", val))}
+    assert not sequences["train"] & sequences["val"]
+    assert all(p.suffix == ".jpg" for p in train + val)
