@@ -24,7 +24,7 @@ def test_simulated_previous_masks_are_dropped_or_moved_copies():
     assert 0.2 < overlap and not np.array_equal(moved > 0, label > 0)
 
 
-def test_the_four_channel_model_trains_on_and_parses_with_or_without_a_previous_mask(tmp_path):
+def test_the_four_channel_model_trains_on_and_parses_with_or_without_a_previous_mask(tmp_path, monkeypatch):
     from facevid.synthetic import generate
     data = generate(tmp_path / "p", clips=1, seed=1, frames=2, size=(128, 96), task="portrait")
     cfg = load_config(CONFIGS / "stage2_portrait_lite_temporal_cpu.yml",
@@ -59,6 +59,14 @@ def test_the_four_channel_model_trains_on_and_parses_with_or_without_a_previous_
     from stage2_seg.evaluate import evaluate
     metrics = evaluate(model, cfg, show_progress=False)
     assert metrics["frames"] == 2 and 0.0 <= metrics["miou"] <= 1.0
+    # eval.lowres_scale: every validation frame is degraded by that factor before parsing.
+    import stage2_seg.evaluate as evaluation
+    seen = []
+    real = evaluation.low_resolution
+    monkeypatch.setattr(evaluation, "low_resolution",
+                        lambda image, factor: seen.append((image.shape, factor)) or real(image, factor))
+    evaluate(model, dict(cfg, eval=dict(cfg["eval"], lowres_scale=0.1)), show_progress=False)
+    assert seen == [((96, 128, 3), 0.1)] * 2
 
 
 def test_probability_smoothing_blends_the_previous_frame_and_resets_at_a_cut():
