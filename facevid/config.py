@@ -23,7 +23,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import yaml
 
 from facevid.config_checks import check_types, validate
-from facevid.config_specs import FREE_SUBTREES, REQUIRED, SPECS
+from facevid.config_specs import FREE_SUBTREES, PROJECT_ROOT, REQUIRED, SPECS
 from facevid.errors import ConfigError
 from facevid.extra_sets import normalize_extra_sets
 from facevid.schema import load_schema, read_yaml
@@ -90,8 +90,6 @@ def normalize(cfg: Dict[str, Any], config_dir: Path) -> None:
     if isinstance(cfg["model"], dict):
         cfg["model"].setdefault("num_classes", cfg["_schema"].num_classes)
 
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def _resolve_model_paths(cfg: Dict[str, Any]) -> None:

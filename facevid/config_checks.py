@@ -2,7 +2,7 @@
 consistency. They only check; `facevid.config.normalize` is the one place that fills values."""
 from typing import Any, Dict
 
-from facevid.config_specs import FREE_SUBTREES, READER_FORMATS, REQUIRED
+from facevid.config_specs import FREE_SUBTREES, PROJECT_ROOT, READER_FORMATS, REQUIRED
 from facevid.errors import ConfigError
 from facevid.extra_sets import check_extra_sets
 
@@ -215,8 +215,15 @@ def validate_pipeline(cfg: Dict[str, Any]) -> None:
 
 def validate_reproduce(cfg: Dict[str, Any]) -> None:
     for name, entry in [("detector", cfg["detector"])] + list(cfg["models"].items()):
-        if not isinstance(entry, dict) or "config" not in entry or not set(entry) <= {"config", "opts"}:
-            raise ConfigError(f"{name} must be {{config: YAML, opts: [key=value, ...]}}")
+        # The detector may name trained weights (the preset then skips training one).
+        allowed = {"config", "opts", "weights"} if name == "detector" else {"config", "opts"}
+        if not isinstance(entry, dict) or "config" not in entry or not set(entry) <= allowed:
+            raise ConfigError(f"{name} must be {{{', '.join(sorted(allowed))}}} "
+                              "(config: a YAML, opts: [key=value, ...], weights: a .pdparams)")
+    weights = cfg["detector"].get("weights")
+    if weights is not None and not (PROJECT_ROOT / str(weights)).is_file():
+        raise ConfigError(f"detector.weights: {weights} is not a file (a path relative to the project "
+                          "root); train one, or drop the key and the preset trains its own")
     if cfg["main_model"] not in cfg["models"]:
         raise ConfigError(f"main_model '{cfg['main_model']}' is not one of models {list(cfg['models'])}")
     size = cfg["train_size_eval"]

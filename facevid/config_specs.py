@@ -3,8 +3,11 @@
 `stage:` picks the spec: seg (stage 2), det (stage 1), pipeline, reproduce. Subtrees named in
 FREE_SUBTREES hold constructor arguments or free names and are checked where they are used.
 """
+from pathlib import Path
 from typing import Any, Dict
 
+# Paths in pipeline and reproduce configs may be relative to the project root.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 REQUIRED = object()
 # Subtrees whose keys are passed to component constructors and validated there.
 FREE_SUBTREES = ("model", "loss", "published")
@@ -156,7 +159,7 @@ REPRODUCE_DEFAULTS: Dict[str, Any] = {
     "synthetic": None,
     "train_root": REQUIRED,
     "val_root": REQUIRED,
-    "detector": REQUIRED,        # {config, opts}: the stage-1 model
+    "detector": REQUIRED,        # {config, opts[, weights]}: the stage-1 model; trained weights skip its training
     "models": REQUIRED,          # {OCRNet: {config, opts}, EANet-Add: ..., EANet-Cat: ...}
     "main_model": "EANet-Cat",   # the model of the resize and input-size comparison rows
     "train_size_eval": REQUIRED, # [w, h]: the "infer at the training size" row (448 in the recipe)

@@ -20,7 +20,7 @@ from facevid.detections import Detections
 from facevid.errors import ConfigError
 from facevid.frames import as_rgb_frame
 from facevid.schema import ClassSchema
-from postprocess.ensemble import hard_vote, soft_vote
+from postprocess.ensemble import channel_argmax, hard_vote, soft_vote
 from postprocess.grabcut import refine_labels
 
 STAGES = ("detect", "parse", "postprocess")
@@ -171,15 +171,16 @@ class Pipeline:
         voted = np.zeros((size[1], size[0]), np.uint8)
         window = (slice(None), slice(y0, y1), slice(x0, x1))
         if len(stacked) > 1 and self.ensemble == "hard":
-            voted[y0:y1, x0:x1] = hard_vote([p[window].argmax(0).astype(np.uint8) for p in stacked],
+            voted[y0:y1, x0:x1] = hard_vote([channel_argmax(p[window]) for p in stacked],
                                             self.schema.num_classes, [p[window].max(0) for p in stacked])
         else:
-            voted[y0:y1, x0:x1] = mean[window].argmax(0)
+            voted[y0:y1, x0:x1] = channel_argmax(mean[window])
         labels = voted
         if self.grabcut.enabled:
             labels = refine_labels(frame, voted, mean, self.grabcut.band, self.grabcut.confident,
                                    self.grabcut.iterations)
         seconds["postprocess"] = time.perf_counter() - tic
-        self._prev_fg = 1.0 - mean[0]
-        return FrameResult(labels, mean.astype(np.float32), probs, voted, dets,
+        if any(p.in_channels == 4 for p in self.parsers):     # the next frame's 4th channel
+            self._prev_fg = 1.0 - mean[0]
+        return FrameResult(labels, mean.astype(np.float32, copy=False), probs, voted, dets,
                            crops[self.parsers[0].name], seconds)

@@ -25,6 +25,7 @@ from facevid.config import load_config, public_view
 from facevid.files import write_bytes, write_json, write_text
 from facevid.synthetic import generate
 from pipeline.pipeline import GrabCutSettings, Pipeline
+from postprocess.ensemble import channel_argmax
 
 ROOT = Path(__file__).resolve().parent.parent
 METRICS = ("miou", "mean_f1", "J", "F", "JF", "decay")
@@ -103,7 +104,7 @@ def _evaluate_rows(cfg: Dict[str, Any], out: Path) -> List[Dict[str, Any]]:
             pipe.new_video()
             clip = ref.clip
         result = pipe(image)
-        predictions = {n: result.model_probs[n].argmax(0).astype(np.uint8) for n in models}
+        predictions = {n: channel_argmax(result.model_probs[n]) for n in models}
         predictions.update({
             "hard-vote ensemble": result.voted, "ensemble + GrabCut": result.labels,
             rows[-2]: nearest.parse(image, result.detections).labels,
@@ -120,7 +121,7 @@ def pipeline_config(cfg: Dict[str, Any], out: Path) -> Dict[str, Any]:
     det = cfg["detector"]
     return {
         "stage": "pipeline",
-        "detector": {"config": str(ROOT / det["config"]), "weights": str(out / "det" / "best_model.pdparams"),
+        "detector": {"config": str(ROOT / det["config"]), "weights": str(_detector_weights(cfg, out)),
                      "opts": _data_opts(cfg) + list(det.get("opts", []))},
         "parsers": [{"name": name, "config": str(ROOT / entry["config"]),
                      "weights": str(out / _slug(name) / "best_model.pdparams"),
@@ -150,7 +151,10 @@ def reproduce(config: Path, log: Callable[[str], None] = print) -> Dict[str, Any
                                 overwrite=True))})
     det_cfg = _model_cfg(cfg["detector"], cfg)
     model_cfgs = {name: _model_cfg(entry, cfg) for name, entry in cfg["models"].items()}
-    steps.run("train_detector", lambda: _train(det_cfg, out / "det"))
+    if cfg["detector"].get("weights"):
+        log(f"[reuse] detector: {_detector_weights(cfg, out)} (the preset names trained weights)")
+    else:
+        steps.run("train_detector", lambda: _train(det_cfg, out / "det"))
     for name, mcfg in model_cfgs.items():
         steps.run(f"train_{_slug(name)}", lambda mcfg=mcfg, name=name: _train(mcfg, out / _slug(name)))
     write_text(out / "pipeline.yml", yaml.safe_dump(pipeline_config(cfg, out), sort_keys=False))
@@ -165,13 +169,22 @@ def reproduce(config: Path, log: Callable[[str], None] = print) -> Dict[str, Any
     return {"table": table, "results": results}
 
 
+def _detector_weights(cfg: Dict[str, Any], out: Path) -> Path:
+    """The preset's trained detector weights (relative to the project root), else the run's own."""
+    named = cfg["detector"].get("weights")
+    return ROOT / named if named else out / "det" / "best_model.pdparams"
+
+
 def _score_detector(cfg: Dict[str, Any], out: Path) -> Dict[str, Any]:
     from stage1_detect.detector import Detector
     from stage1_detect.evaluate import evaluate_detector
     entry = cfg["detector"]
+    det_cfg = _model_cfg(entry, cfg)
+    if not Path(det_cfg["data"]["val_root"]).is_dir():     # reused weights, their scenes not made here
+        return {"skipped": f"no detector validation data at {det_cfg['data']['val_root']}"}
     opts = _data_opts(cfg) + list(entry.get("opts", []))
-    detector = Detector.from_files(ROOT / entry["config"], out / "det" / "best_model.pdparams", opts)
-    return evaluate_detector(detector, _model_cfg(entry, cfg))
+    detector = Detector.from_files(ROOT / entry["config"], _detector_weights(cfg, out), opts)
+    return evaluate_detector(detector, det_cfg)
 
 
 def render_table(scores: List[Dict[str, Any]], published: Dict[str, float]) -> str:

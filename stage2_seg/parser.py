@@ -153,10 +153,12 @@ class Parser:
         crops' union (outside it every pixel has the same confident-background probabilities),
         which saves most of the work at video resolutions."""
         h, w = image.shape[:2]
+        region, (x0, y0, x1, y1) = self._union_logits(image, boxes, mode) if boxes else (None, (0, 0, 0, 0))
+        if (x0, y0, x1, y1) == (0, 0, w, h):
+            return softmax(region)          # the crops cover the frame: nothing to fill around
         out = np.empty((self.num_classes, h, w), np.float32)
         out[:] = softmax(background_hwc(self.num_classes))[:, None, None]
-        if boxes:
-            region, (x0, y0, x1, y1) = self._union_logits(image, boxes, mode)
+        if region is not None:
             out[:, y0:y1, x0:x1] = softmax(region)
         return out
 

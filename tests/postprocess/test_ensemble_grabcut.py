@@ -1,6 +1,6 @@
 import numpy as np
 
-from postprocess.ensemble import hard_vote, soft_vote, softmax
+from postprocess.ensemble import channel_argmax, hard_vote, soft_vote, softmax
 from postprocess.grabcut import refine_grabcut, refine_labels
 
 
@@ -20,6 +20,23 @@ def test_soft_vote_is_a_weighted_mean():
     np.testing.assert_allclose(soft_vote([p, q]), 0.5)
     np.testing.assert_allclose(soft_vote([p, q], weights=[3, 1]), 0.25)
     np.testing.assert_allclose(softmax(np.zeros((4, 2, 2))).sum(0), 1.0)
+
+
+def test_two_class_softmax_matches_the_general_form_without_overflow():
+    logits = np.array([[[0.0, 3.0, -200.0]], [[0.0, 1.0, 200.0]]], np.float32)
+    expected = np.exp(logits - logits.max(0)) / np.exp(logits - logits.max(0)).sum(0)
+    np.testing.assert_allclose(softmax(logits), expected, atol=1e-6)     # 2 classes: its own path
+    np.testing.assert_allclose(softmax(logits)[:, 0, 1], [0.880797, 0.119203], atol=1e-6)
+    assert softmax(logits)[1, 0, 2] == 1.0 and softmax(logits)[0, 0, 2] == 0.0
+
+
+def test_channel_argmax_equals_numpy_argmax_with_ties_to_the_first_class():
+    rng = np.random.default_rng(0)
+    for classes in (2, 3, 19):
+        maps = rng.integers(0, 3, (classes, 7, 9)).astype(np.float32)     # many ties
+        out = channel_argmax(maps)
+        assert out.dtype == np.uint8
+        np.testing.assert_array_equal(out, maps.argmax(0))
 
 
 def _scene():
