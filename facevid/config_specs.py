@@ -61,6 +61,9 @@ SEG_DEFAULTS: Dict[str, Any] = {
         "weight_decay": 4.0e-5,
         "lr_schedule": "poly",   # poly or constant
         "warmup_iters": 0,
+        # Weights to start from (fine-tuning, e.g. a shipped model); null: from scratch.
+        # Read when a run starts, not when it resumes.
+        "init_weights": None,
         "scale_jitter": [0.85, 1.2],
         "shift_jitter": 0.1,
         "flip_prob": 0.5,           # mirror-aware horizontal flip
@@ -110,6 +113,7 @@ DET_DEFAULTS: Dict[str, Any] = {
         "weight_decay": 1.0e-4,
         "lr_schedule": "poly",
         "warmup_iters": 0,
+        "init_weights": None,    # weights to start from (as stage 2's train.init_weights)
         "flip_prob": 0.5,        # horizontal flip only, as the recipe
         "log_interval": 10,
         "eval_interval": 1000,

@@ -175,3 +175,23 @@ def test_a_resume_on_other_validation_data_picks_the_best_afresh(synth_root, tmp
     train(_cfg(synth_root, "train.iters=6", *opts, "eval.max_frames=1"), out, resume=True,
           show_progress=False)
     assert best_iteration() == 4
+
+
+def test_init_weights_start_a_run_from_trained_weights(synth_root, tmp_path):
+    start = build_model(_cfg(synth_root))
+    for param in start.parameters():               # unlike any fresh initialisation
+        param.set_value(paddle.full(param.shape, 0.125, param.dtype))
+    save_weights(tmp_path / "start.pdparams", start)
+    opts = ["train.iters=1", "train.save_interval=1", "train.eval_interval=1", "eval.max_frames=1",
+            "train.lr=1e-9", f"train.init_weights={tmp_path / 'start.pdparams'}"]
+    train(_cfg(synth_root, *opts), tmp_path / "run", show_progress=False)
+    tuned = paddle.load(str(tmp_path / "run" / "iter_0000001" / "model.pdparams"))
+    trained = [(n, p) for n, p in start.named_parameters() if not p.stop_gradient]
+    for name, param in trained:                    # one step at lr 1e-9: still the start
+        np.testing.assert_allclose(tuned[name].numpy(), param.numpy(), atol=1e-6, err_msg=name)
+    lapa = load_config(TINY, MICRO_OPTS + ["schema=lapa", "model.num_classes=11"])
+    save_weights(tmp_path / "lapa.pdparams", build_model(lapa))
+    opts[-1] = f"train.init_weights={tmp_path / 'lapa.pdparams'}"
+    with pytest.raises(UserError, match="different model or number of classes"):
+        train(_cfg(synth_root, *opts), tmp_path / "other", show_progress=False)
+    assert not (tmp_path / "other").exists()              # refused before the run folder
