@@ -61,3 +61,17 @@ def test_reproduce_writes_every_row_reuses_steps_and_resumes(tmp_path):
     assert second.returncode == 0, second.stderr[-3000:]
     assert "[skip] train_OCRNet" in second.stdout and "[run] train_EANet-Cat" in second.stdout
     assert "[run] score_rows" in second.stdout
+
+    # Trained detector weights named in the preset: no detector training, the pipeline uses them.
+    import shutil
+    shutil.copy(out / "det" / "best_model.pdparams", tmp_path / "det.pdparams")
+    preset["detector"]["weights"] = str(tmp_path / "det.pdparams")
+    config.write_text(yaml.safe_dump(preset, sort_keys=False))
+    for step in ("train_detector", "score_rows", "score_detector"):
+        (out / "steps" / f"{step}.json").unlink()
+    third = run()
+    assert third.returncode == 0, third.stderr[-3000:]
+    assert "[reuse] detector" in third.stdout and "train_detector" not in third.stdout
+    written = yaml.safe_load((out / "pipeline.yml").read_text())
+    assert written["detector"]["weights"] == str(tmp_path / "det.pdparams")
+    assert "recall_face" in json.loads((out / "results.json").read_text())["detector"]
