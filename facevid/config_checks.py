@@ -182,8 +182,9 @@ def validate_pipeline(cfg: Dict[str, Any]) -> None:
     if det is not None and (not isinstance(det, dict) or "config" not in det
                             or not (det.get("weights") or det.get("export_dir"))
                             or not set(det) <= {"config", "weights", "export_dir", "opts"}):
-        raise ConfigError("'detector' must be null or {config: stage-1 YAML, weights: .pdparams "
-                          "or export_dir: an export of it, opts: [key=value] (optional)}")
+        raise ConfigError("'detector' must be null or {config: stage-1 YAML (or a whole-frame "
+                          "stage-2 one: boxes around its mask), weights: .pdparams or export_dir: "
+                          "an export of it, opts: [key=value] (optional)}")
     parsers = cfg["parsers"]
     if not isinstance(parsers, list) or not parsers:
         raise ConfigError("'parsers' must list one or more {config, weights, export_dir} entries")

@@ -139,7 +139,8 @@ DET_DEFAULTS: Dict[str, Any] = {
 PIPELINE_DEFAULTS: Dict[str, Any] = {
     "stage": "pipeline",
     # A stage-1 config and weights, or null: every frame is then one crop (portrait video,
-    # footage that is already cropped to a face).
+    # footage that is already cropped to a face). A whole-frame stage-2 config here is a
+    # person detector: a box around each region of its mask (pipeline/mask_detector.py).
     "detector": None,
     # One or more stage-2 models ({config, weights, export_dir, name, opts}); several are
     # ensembled. An export_dir (tools/export.py) is run through Paddle Inference; name defaults

@@ -109,11 +109,14 @@ class Pipeline:
                                              name=name, opts=entry.get("opts") or ()))
         detector = None
         if cfg["detector"] is not None:
-            from stage1_detect.detector import Detector
             det = cfg["detector"]
-            detector = Detector.from_files(det["config"], det.get("weights"), det.get("opts") or (),
-                                           export_dir=_export_dir(det, inference),
-                                           threads=cfg["threads"])
+            # A stage-2 config as the detector: boxes around its whole-frame mask.
+            if load_config(det["config"], det.get("opts") or (), stages=("det", "seg"))["stage"] == "seg":
+                from pipeline.mask_detector import MaskDetector as kind
+            else:
+                from stage1_detect.detector import Detector as kind
+            detector = kind.from_files(det["config"], det.get("weights"), det.get("opts") or (),
+                                       export_dir=_export_dir(det, inference), threads=cfg["threads"])
         return cls(parsers, detector, cfg["ensemble"], cfg["resize"], GrabCutSettings(**cfg["grabcut"]),
                    cfg["smoothing"])
 
