@@ -6,8 +6,9 @@ gets a `MaskDetector`: the model segments the frame at its own small input size,
 connected region of its foreground (dilated a little, so an arm cut off by a thin gap stays with
 its body) becomes a person box. The parser behind it then segments each person at its crop
 size and pastes the logits back. Measured on the held-out DAVIS sequences (README, "Portrait"):
-the person-crop model scored J&F 0.583 behind these boxes, 0.597 behind the ground-truth boxes
-and 0.492 behind the Cascade-RCNN person detector trained on the 8 training sequences.
+the same person-crop model scored J&F 0.586 behind these boxes, 0.597 behind the ground-truth
+boxes, and 0.492 / 0.521 behind the Cascade-RCNN person detector trained on the 8 training
+sequences from scratch / from the face detector (too few people for it to generalise).
 """
 from pathlib import Path
 from typing import Optional, Sequence
