@@ -16,10 +16,9 @@ from typing import Optional, Sequence
 import cv2
 import numpy as np
 
-from facevid.crops import face_boxes
 from facevid.detections import Detections
 from facevid.errors import ConfigError
-from facevid.mask_boxes import PERSON
+from facevid.mask_boxes import PERSON, person_boxes
 from postprocess.ensemble import softmax
 from stage1_detect.detector import Detector, OperatingPoint
 from stage2_seg.data import normalize
@@ -56,7 +55,7 @@ class MaskDetector(Detector):
         radius = max(1, round(DILATE_FRACTION * max(mask.shape)))
         grown = cv2.dilate(mask, np.ones((2 * radius + 1, 2 * radius + 1), np.uint8))
         boxes, scores = [], []
-        for x0, y0, x1, y1 in face_boxes(grown, [1], min_pixels=1):
+        for x0, y0, x1, y1 in person_boxes(grown, min_pixels=1):
             window = (slice(int(y0), int(y1)), slice(int(x0), int(x1)))
             inside = mask[window] > 0
             if inside.sum() >= MIN_AREA_FRACTION * mask.size:

@@ -18,11 +18,13 @@ from typing import Tuple
 import cv2
 import numpy as np
 
+from postprocess.ensemble import channel_argmax
+
 
 def refine_grabcut(image: np.ndarray, probs: np.ndarray, band: int = 6, confident: float = 0.9,
                    iterations: int = 2, background_id: int = 0) -> np.ndarray:
     """image: RGB uint8 H x W x 3; probs: C x H x W (softmax) -> refined labels H x W uint8."""
-    labels = np.argmax(probs, axis=0).astype(np.uint8)
+    labels = channel_argmax(probs)
     fg = labels != background_id
     if fg.all() or not fg.any():
         return labels                       # nothing to separate
@@ -48,7 +50,7 @@ def refine_grabcut(image: np.ndarray, probs: np.ndarray, band: int = 6, confiden
     new_fg = (mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD)
     fg_probs = probs[:, y0:y1, x0:x1].copy()
     fg_probs[background_id] = -1.0
-    best_fg = np.argmax(fg_probs, axis=0).astype(np.uint8)
+    best_fg = channel_argmax(fg_probs)
     out = labels.copy()
     region = out[y0:y1, x0:x1]
     region[region_unc & new_fg & ~region_fg] = best_fg[region_unc & new_fg & ~region_fg]

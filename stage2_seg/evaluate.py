@@ -12,7 +12,7 @@ from facevid.files import write_image
 from facevid.metrics import SegEvaluator, scores_from_confusion
 from facevid.readers import Reader
 from facevid.splits import open_split
-from postprocess.ensemble import softmax
+from postprocess.ensemble import channel_argmax, softmax
 from stage2_seg.augment import low_resolution
 from stage2_seg.data import gt_crop_boxes
 from stage2_seg.parser import Parser, dygraph_forward
@@ -46,7 +46,7 @@ def evaluate(model: paddle.nn.Layer, cfg: Dict[str, Any], reader: Optional[Reade
             logits = parser.frame_logits(image, gt_crop_boxes(cfg, label))
             if parser.in_channels == 4:
                 prev_fg = 1.0 - softmax(logits)[0]
-            pred = np.argmax(logits, axis=0).astype(np.uint8)
+            pred = channel_argmax(logits)
             evaluator.add(pred, label, ref.clip)
             gt_hist += np.bincount(label[label != ignore].ravel(), minlength=schema.num_classes)[:schema.num_classes]
             if save_pred is not None:
