@@ -1,10 +1,31 @@
 """Shared fixtures: tiny configs and tiny synthetic data sets written into tmp folders."""
+import os
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 from facevid.synthetic import generate
+from tests.helpers import DEFAULT_SHARED_DATA, SHARED_ENV, shared_data_hidden
+
+_SHARED = str(DEFAULT_SHARED_DATA.parent.resolve())
+_READ_EVENTS = {"open", "os.listdir", "os.scandir", "glob.glob"}
+
+
+def _refuse_shared_reads(event: str, args: tuple) -> None:
+    """With the shared data hidden, a test that still reads under ../shared fails here, naming
+    the path, instead of passing on the developers' machines and failing on a user's."""
+    if event in _READ_EVENTS and args and isinstance(args[0], (str, bytes, os.PathLike)):
+        path = os.path.abspath(os.fsdecode(args[0]))
+        if path == _SHARED or path.startswith(_SHARED + os.sep):
+            raise PermissionError(f"{path}: a test read the shared data while {SHARED_ENV}=none "
+                                  "(a user's machine has no ../shared; make the data in the test "
+                                  "or mark it with tests.helpers.needs_shared)")
+
+
+if shared_data_hidden():
+    sys.addaudithook(_refuse_shared_reads)
 
 
 @pytest.fixture(scope="session")

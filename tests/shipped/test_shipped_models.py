@@ -1,6 +1,6 @@
 """The shipped weights and their preprocessing, on real frames they never trained on.
 
-These need the data sets beside the project (../shared/data: CI has them, a user's clone does
+These need the real data sets (tests.helpers.shared_data: CI has them, a user's clone does
 not) and skip, saying so, where they are absent. Thresholds are set a margin below what the
 shipped weights measured when they were committed (weights/README.md), so a broken
 preprocessing, a wrong crop rule or damaged weights fail them, and ordinary noise does not.
@@ -15,11 +15,10 @@ import stage2_seg  # noqa: F401  (sets FLAGS_set_to_1d before paddle)
 from facevid.metrics import SegEvaluator
 from facevid.readers import ImageMaskFolder
 from facevid.splits import read_split_file, select_frames
-from tests.helpers import CONFIGS, SHARED_DATA
+from tests.helpers import CONFIGS, needs_shared, shared_data
 
-DAVIS = SHARED_DATA / "davis_person"
-needs_davis = pytest.mark.skipif(not DAVIS.is_dir(), reason=f"{DAVIS} is not beside the project "
-                                 "(the shared data sets are not part of the repository)")
+DAVIS = shared_data("davis_person")
+needs_davis = needs_shared("davis_person")
 
 
 def _val_frames(root: Path, image_dir: str, label_dir: str, split: str, per_clip: int, binary: bool):
@@ -54,9 +53,8 @@ def test_the_shipped_portrait_pipelines_segment_held_out_davis_sequences(config)
     assert metrics["J"] >= PORTRAIT_MIN_J[config], metrics["J"]
 
 
-CELEBAMASK = SHARED_DATA / "celebamask_1k"
-needs_celebamask = pytest.mark.skipif(not CELEBAMASK.is_dir(), reason=f"{CELEBAMASK} is not beside "
-                                      "the project (the shared data sets are not part of the repository)")
+CELEBAMASK = shared_data("celebamask_1k")
+needs_celebamask = needs_shared("celebamask_1k")
 
 
 @needs_celebamask

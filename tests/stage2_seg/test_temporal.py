@@ -30,7 +30,7 @@ def test_the_four_channel_model_trains_on_and_parses_with_or_without_a_previous_
     cfg = load_config(CONFIGS / "stage2_portrait_lite_temporal_cpu.yml",
                       ["train.crop_size=[64,48]", "eval.size=[64,48]", "data.format=challenge",
                        f"data.train_root={data}", f"data.val_root={data}", "data.split_file=null",
-                       "data.mask_values=ids", "data.backgrounds_root=null", "train.paste_prob=0",
+                       "data.mask_values=ids", "data.backgrounds_root=null", "data.extra_sets=[]", "train.paste_prob=0",
                        "train.negative_prob=0"])
     image, label = TrainSamples(cfg)[(0, 5)]
     assert image.shape == (4, 48, 64) and -1.0 <= image[3].min() and image[3].max() <= 1.0
