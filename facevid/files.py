@@ -9,7 +9,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Tuple
 
 import cv2
 import numpy as np
@@ -26,6 +26,17 @@ def read_image(path: Path) -> np.ndarray:
     if image is None:
         raise DataError(f"{path}: cannot be decoded as an image (corrupt or not an image file)")
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+def read_image_over_black(path: Path) -> Tuple[np.ndarray, bool]:
+    """An image as RGB uint8; one with an alpha channel is composited over black (its hidden
+    colours would otherwise show). Returns (image, whether it had alpha)."""
+    image = read_image(path)
+    raw = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    if raw is None or raw.ndim != 3 or raw.shape[2] != 4:
+        return image, False
+    alpha = raw[..., 3:].astype(np.float32) / (65535.0 if raw.dtype == np.uint16 else 255.0)
+    return (image.astype(np.float32) * alpha + 0.5).astype(np.uint8), True
 
 
 def read_label(path: Path) -> np.ndarray:
@@ -51,6 +62,9 @@ def read_label(path: Path) -> np.ndarray:
     return label
 
 
+WRITE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
+
+
 def _tmp_name(path: Path) -> Path:
     return path.with_name(f".{path.name}.tmp-{os.getpid()}")
 
@@ -58,9 +72,15 @@ def _tmp_name(path: Path) -> Path:
 def write_image(path: Path, image: np.ndarray, quality: int = 95) -> None:
     """Write an RGB (H x W x 3) or label (H x W) image atomically; the format follows the suffix."""
     path = Path(path)
+    if path.suffix.lower() not in WRITE_SUFFIXES:
+        raise DataError(f"{path}: cannot write an image with suffix '{path.suffix}'; use one of "
+                        f"{', '.join(WRITE_SUFFIXES)}")
     data = cv2.cvtColor(image, cv2.COLOR_RGB2BGR) if image.ndim == 3 else image
     params = [cv2.IMWRITE_JPEG_QUALITY, quality] if path.suffix.lower() in (".jpg", ".jpeg") else []
-    ok, encoded = cv2.imencode(path.suffix, data, params)
+    try:
+        ok, encoded = cv2.imencode(path.suffix, data, params)
+    except cv2.error:
+        ok = False
     if not ok:
         raise DataError(f"{path}: OpenCV could not encode an image with this suffix")
     write_bytes(path, encoded.tobytes())

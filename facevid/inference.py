@@ -3,7 +3,10 @@
 Each export folder holds model.pdmodel, model.pdiparams and export.json (what it expects and
 gives). On the CPU the predictor runs with oneDNN; GPU predictors are not wired (no GPU here).
 """
+import functools
+import threading
 from pathlib import Path
+from typing import Callable
 
 import facevid.paddle_env  # noqa: F401  (before paddle)
 import paddle
@@ -35,3 +38,16 @@ def open_predictor(export_dir: Path, threads: int = 2, onednn: bool = True, what
     except (RuntimeError, ValueError, OSError) as exc:
         raise UserError(f"{export_dir}: Paddle Inference cannot load this export "
                         f"({str(exc).strip().splitlines()[-1][:200]}); export the {what} again") from None
+
+
+def one_at_a_time(run: Callable) -> Callable:
+    """`run` behind a lock of its own. A Paddle Inference predictor is not thread-safe: two
+    threads in one predictor's run() crash the process (a segfault in ZeroCopyRun), so calls
+    from several threads take turns; for parallel work give each thread its own pipeline."""
+    lock = threading.Lock()
+
+    @functools.wraps(run)
+    def locked(*args, **kwargs):
+        with lock:
+            return run(*args, **kwargs)
+    return locked

@@ -18,3 +18,17 @@ os.environ["FLAGS_set_to_1d"] = "1"
 # binds paddle's zlib and PNG decoding fails ("IDAT: bad parameters to zlib") or crashes in
 # inflateReset2 (measured here with paddlepaddle 2.6.2 and opencv-python 4.5.5.64).
 import cv2  # noqa: E402,F401
+
+# Paddle replaces the process's SIGTERM/SIGINT handlers when it loads (its own C++ handlers
+# print "FatalError: Termination signal" and exit 143, so no `finally` runs and temporary
+# outputs stay behind). Import it here, once, turn its handlers off and put Python's back, so
+# SIGTERM unwinds like Ctrl-C wherever facevid.cli.run_main set that up.
+import signal  # noqa: E402
+
+import paddle  # noqa: E402
+
+paddle.disable_signal_handler()
+for _signal in (signal.SIGINT, signal.SIGTERM):
+    _handler = signal.getsignal(_signal)
+    if _handler is not None:
+        signal.signal(_signal, _handler)

@@ -45,12 +45,20 @@ def select_frames(reader: Reader, names: Iterable[str], source: Path) -> Reader:
 
 def open_split(cfg: Dict[str, Any], split: str, root: Optional[Path] = None) -> Reader:
     data = cfg["data"]
-    reader = open_reader(data["format"], Path(root or data[f"{split}_root"]), cfg["_schema"],
-                         data["image_dir"], data["label_dir"], data["mask_values"],
+    own_layout = split == "val" and data.get("val_layout")
+    layout = own_layout or data
+    reader = open_reader("image_mask" if own_layout else data["format"],
+                         Path(root or data[f"{split}_root"]), cfg["_schema"],
+                         layout["image_dir"], layout["label_dir"], layout["mask_values"],
                          data["ignore_index"])
-    if data["split_file"] and root is None:
+    if data["split_file"] and root is None and not own_layout:
         path = Path(data["split_file"])
         select_frames(reader, read_split_file(path)[split], path)
+        if not len(reader):
+            raise ConfigError(f"data.split_file {path}: its '{split}' list is empty; a run needs "
+                              f"{split} images (tools/make_split.py writes both lists)")
+    if not len(reader):
+        raise DataError(f"data.{split}_root {root or data[f'{split}_root']}: holds no {split} images")
     return reader
 
 

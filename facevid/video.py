@@ -1,7 +1,7 @@
 """Frame sources (a video, an image, a folder of images) with clear errors, and the overlay
 drawing for outputs (label colours over the frame, detection boxes, a colour legend)."""
 from pathlib import Path
-from typing import Iterator, List, Optional, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple
 
 import cv2
 import numpy as np
@@ -25,6 +25,10 @@ class FrameSource:
         self.count: Optional[int] = None
         self.video: Optional[Path] = Path(video) if video else None
         self.images: List[Path] = []
+        # Folder entries that could not be read (skipped and reported), and for a video the
+        # frames it decoded when that is fewer than its header promised.
+        self.skipped: List[Dict[str, str]] = []
+        self.decoded: Optional[int] = None
         if self.video is not None:
             self._open_video(self.video)
         elif image is not None:
@@ -36,7 +40,7 @@ class FrameSource:
                 raise DataError(f"{folder}: is a file, not a folder; use --image or --video for one file")
             if not folder.is_dir():
                 raise DataError(f"{folder}: folder not found")
-            self.images = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+            self.images = folder_images(folder)
             if not self.images:
                 raise DataError(f"{folder}: no images ({', '.join(IMAGE_SUFFIXES)}) in the folder")
         else:
@@ -72,11 +76,16 @@ class FrameSource:
     def __iter__(self) -> Iterator[Tuple[str, np.ndarray]]:
         if self.video is None:
             for path in self.images[: self.expected_frames]:
-                yield path.stem, read_image(path)
+                try:
+                    frame = read_image(path)
+                except DataError as exc:     # one bad photo must not discard the others
+                    self.skipped.append({"file": str(path), "reason": str(exc)})
+                    continue
+                yield path.stem, frame
             return
         cap = cv2.VideoCapture(str(self.video))
+        index = 0
         try:
-            index = 0
             while self.max_frames is None or index < self.max_frames:
                 ok, bgr = cap.read()
                 if not ok:
@@ -85,6 +94,24 @@ class FrameSource:
                 index += 1
         finally:
             cap.release()
+        if self.expected_frames is not None and index < self.expected_frames:
+            self.decoded = index          # a truncated or damaged file: the caller says so
+
+
+def folder_images(folder: Path) -> List[Path]:
+    """The images of a folder in name order: hidden files (macOS's `._x.jpg`) left out. Two
+    images with one name stem would write the same output names: refused here, before any
+    model loads, naming them."""
+    images = sorted(p for p in Path(folder).iterdir()
+                    if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith("."))
+    by_stem: Dict[str, List[str]] = {}
+    for path in images:
+        by_stem.setdefault(path.stem, []).append(path.name)
+    clashes = [names for names in by_stem.values() if len(names) > 1]
+    if clashes:
+        raise DataError(f"{folder}: {', '.join(' and '.join(c) for c in clashes[:3])} share a name "
+                        "stem and would write the same output files; rename one of each")
+    return images
 
 
 def legend(schema: ClassSchema, height: int) -> np.ndarray:

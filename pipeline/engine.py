@@ -6,19 +6,24 @@ run from there with oneDNN: 2-5x faster per call than dygraph here (bench/forwar
 at 10-30 s for the first export. The cache key is the weights' bytes, the model's config after
 its overrides and the paddle version, so changed weights or settings are exported again and
 never mixed up. Cache root: $FACEVID_CACHE, else $XDG_CACHE_HOME/facevid, else ~/.cache/facevid.
+Entries of weights that changed or are gone are removed by `python tools/export_cache.py --prune`
+(`--clear` removes every entry, `--list` shows them).
 """
 import hashlib
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
-from typing import Any, Dict, Sequence
+from typing import Any, Dict, List, Sequence
 
 from facevid.config import load_config, public_view
 from facevid.errors import UserError
+from facevid.files import write_json
 from facevid.inference import is_export
 
 EXPORT_FORMAT = 1          # bump when the export code changes what it writes
+MANIFEST = "cache_entry.json"   # written last: the entry's files with their sizes and hashes
 
 
 def cache_root() -> Path:
@@ -28,35 +33,104 @@ def cache_root() -> Path:
     return Path(base) / "facevid"
 
 
-def _key(cfg: Dict[str, Any], weights: Path) -> str:
-    import paddle
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     try:
-        with open(weights, "rb") as f:
+        with open(path, "rb") as f:
             for chunk in iter(lambda: f.read(1 << 20), b""):
                 digest.update(chunk)
     except OSError as exc:
-        raise UserError(f"weights file {weights}: {exc.strerror}") from None
+        raise UserError(f"{path}: {exc.strerror}") from None
+    return digest.hexdigest()
+
+
+def _key(cfg: Dict[str, Any], weights_sha256: str) -> str:
+    import paddle
+    digest = hashlib.sha256(weights_sha256.encode())
     digest.update(json.dumps([public_view(cfg), paddle.__version__, EXPORT_FORMAT], sort_keys=True,
                              default=str).encode())
     return digest.hexdigest()[:20]
 
 
+def entry_intact(folder: Path) -> bool:
+    """Whether a cache entry is whole: its manifest (written last) lists every file with the
+    size and hash it was written with, and they still match."""
+    try:
+        files = json.loads((folder / MANIFEST).read_text())["files"]
+        return is_export(folder) and all(
+            (folder / name).stat().st_size == size and file_sha256(folder / name) == digest
+            for name, (size, digest) in files.items())
+    except (OSError, ValueError, KeyError, TypeError, UserError):
+        return False
+
+
 def cached_export(config: Path, weights: Path, opts: Sequence[str] = ()) -> Path:
     """The export folder of a stage-1 or stage-2 model with these weights, exported now if the
-    cache does not hold it yet."""
-    cfg = load_config(Path(config), opts)
-    folder = cache_root() / f"{cfg['stage']}-{Path(config).stem}-{_key(cfg, Path(weights))}"
-    if is_export(folder):
-        return folder
-    print(f"exporting {Path(config).name} with {Path(weights).name} for Paddle Inference "
+    cache does not hold it yet. A damaged entry (a truncated file, a garbage export.json) is
+    removed and exported again, saying so."""
+    config, weights = Path(config).resolve(), Path(weights).resolve()   # one entry per file
+    cfg = load_config(config, opts)
+    if not weights.is_file():
+        raise UserError(f"weights file not found: {weights}")
+    weights_sha256 = file_sha256(weights)
+    folder = cache_root() / f"{cfg['stage']}-{config.stem}-{_key(cfg, weights_sha256)}"
+    if folder.exists():
+        if entry_intact(folder):
+            return folder
+        print(f"the cached export {folder} is damaged or incomplete; exporting it again",
+              file=sys.stderr, flush=True)
+        shutil.rmtree(folder, ignore_errors=True)
+    _check_writable(folder.parent)
+    print(f"exporting {config.name} with {weights.name} for Paddle Inference "
           f"(once; cached in {folder})", file=sys.stderr, flush=True)
+    # Built under a name of its own, manifest included, then renamed into place: a process
+    # that dies midway leaves no entry, and of two racing processes the first rename wins.
+    staging = folder.with_name(f".{folder.name}.staging-{os.getpid()}")
     try:
-        folder.parent.mkdir(parents=True, exist_ok=True)
+        export_model(cfg, weights, staging, overwrite=True)
+        write_json(staging / MANIFEST, {
+            "config": str(config), "opts": list(opts), "weights": str(weights),
+            "weights_sha256": weights_sha256,
+            "files": {p.name: [p.stat().st_size, file_sha256(p)] for p in sorted(staging.iterdir())}})
+        try:
+            os.rename(staging, folder)
+        except OSError:
+            if not entry_intact(folder):
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return folder
+
+
+def _check_writable(root: Path) -> None:
+    try:
+        root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise UserError(f"cannot create the export cache {folder.parent} ({exc.strerror}); set "
+        raise UserError(f"cannot create the export cache {root} ({exc.strerror}); set "
                         "FACEVID_CACHE to a writable folder or use engine: dygraph") from None
-    return export_model(cfg, Path(weights), folder, overwrite=True)
+    if not os.access(root, os.W_OK):
+        raise UserError(f"the export cache {root} is read-only; set FACEVID_CACHE to a writable "
+                        "folder or use engine: dygraph (--opts engine=dygraph)")
+
+
+def prune(remove_all: bool = False) -> List[Path]:
+    """Remove cache entries whose weights file is gone or has changed since (all entries with
+    `remove_all`), and damaged ones; returns what was removed."""
+    removed = []
+    root = cache_root()
+    for folder in sorted(root.iterdir()) if root.is_dir() else []:
+        if not folder.is_dir() or folder.name.startswith("."):
+            continue
+        try:
+            manifest = json.loads((folder / MANIFEST).read_text())
+            weights = Path(manifest["weights"])
+            stale = not weights.is_file() or file_sha256(weights) != manifest["weights_sha256"]
+        except (OSError, ValueError, KeyError, TypeError, UserError):
+            stale = True
+        if remove_all or stale or not entry_intact(folder):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
 
 
 def export_model(cfg: Dict[str, Any], weights: Path, out_dir: Path, overwrite: bool = False) -> Path:

@@ -10,14 +10,14 @@
 
 Every file goes into a folder that tools/infer.py builds under a temporary name.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
 from facevid.errors import UserError
-from facevid.files import read_image, write_image
+from facevid.files import read_image_over_black, write_image
 from facevid.schema import ClassSchema
 from facevid.video import VideoWriter, overlay
 from postprocess.composite import alpha_from_probs, blurred, composite, fit_background
@@ -25,6 +25,17 @@ from postprocess.composite import alpha_from_probs, blurred, composite, fit_back
 SAVE_KINDS = ("labels", "color", "added", "overlay", "masks", "alpha", "composite")
 DEFAULT_SAVE = {"face": ("labels", "overlay"), "portrait": ("masks", "alpha", "composite")}
 DEFAULT_BLUR_SIGMA = 15.0
+# Beyond this the blur is a flat colour anyway, and OpenCV's kernel (about 6 sigma wide) grows
+# until it hangs (20000) or fails to allocate (1e6).
+MAX_BLUR_SIGMA = 100.0
+
+
+def check_save_kinds(kinds: Sequence[str]) -> Tuple[str, ...]:
+    """The kinds to write, each once, in the order given; an unknown one is refused."""
+    unknown = sorted(set(kinds) - set(SAVE_KINDS))
+    if unknown:
+        raise UserError(f"--save {unknown}: unknown; choose from {list(SAVE_KINDS)}")
+    return tuple(dict.fromkeys(kinds))
 
 
 @dataclass
@@ -34,22 +45,27 @@ class Backdrop:
     image: Optional[np.ndarray] = None
     blur_sigma: float = DEFAULT_BLUR_SIGMA
     source: str = "blur"
+    _fitted: Optional[np.ndarray] = field(default=None, repr=False)
 
     @classmethod
     def from_args(cls, background: Optional[str], blur: Optional[float]) -> "Backdrop":
         """Read and check the backdrop before any frame is processed."""
         if background is not None and blur is not None:
             raise UserError("give --background or --blur, not both")
-        if blur is not None and blur <= 0:
-            raise UserError(f"--blur must be a positive sigma in pixels, got {blur}")
+        if blur is not None and not 0 < blur <= MAX_BLUR_SIGMA:      # nan and inf fail too
+            raise UserError(f"--blur must be a sigma in pixels in (0, {MAX_BLUR_SIGMA:g}], got {blur}")
         if background is None:
             return cls(blur_sigma=blur or DEFAULT_BLUR_SIGMA, source=f"blur {blur or DEFAULT_BLUR_SIGMA:g}")
-        return cls(image=read_image(Path(background)), source=str(background))
+        image, had_alpha = read_image_over_black(Path(background))
+        return cls(image=image, source=str(background) + (" (its alpha over black)" if had_alpha else ""))
 
     def behind(self, frame: np.ndarray) -> np.ndarray:
         if self.image is None:
             return blurred(frame, self.blur_sigma)
-        return fit_background(self.image, (frame.shape[1], frame.shape[0]))
+        size = (frame.shape[1], frame.shape[0])
+        if self._fitted is None or self._fitted.shape[1::-1] != size:    # once per frame size
+            self._fitted = fit_background(self.image, size)
+        return self._fitted
 
 
 class FrameOutputs:
@@ -57,10 +73,7 @@ class FrameOutputs:
 
     def __init__(self, folder: Path, kinds: Sequence[str], schema: ClassSchema, video_fps: Optional[float],
                  overlay_alpha: float, backdrop: Optional[Backdrop] = None, draw_crops: bool = True):
-        unknown = sorted(set(kinds) - set(SAVE_KINDS))
-        if unknown:
-            raise UserError(f"--save {unknown}: unknown; choose from {list(SAVE_KINDS)}")
-        self.folder, self.kinds, self.schema = Path(folder), tuple(kinds), schema
+        self.folder, self.kinds, self.schema = Path(folder), check_save_kinds(kinds), schema
         self.video_fps, self.overlay_alpha = video_fps, overlay_alpha
         self.backdrop, self.draw_crops = backdrop or Backdrop(), draw_crops
         self.writers: Dict[str, VideoWriter] = {}

@@ -15,7 +15,7 @@ from paddle.static import InputSpec
 
 from facevid.config import public_view
 from facevid.files import atomic_dir, write_json
-from facevid.inference import META_FILE, open_predictor
+from facevid.inference import META_FILE, one_at_a_time, open_predictor
 from stage1_detect.data import categories
 
 INPUTS = ("image", "im_shape", "scale_factor")
@@ -52,4 +52,4 @@ def exported_detector_forward(export_dir: Path, threads: int = 2, onednn: bool =
         rows = predictor.get_output_handle(outputs[0]).copy_to_cpu()
         counts = predictor.get_output_handle(outputs[1]).copy_to_cpu()
         return rows, counts
-    return run
+    return one_at_a_time(run)

@@ -14,7 +14,7 @@ import paddle
 from facevid.config import public_view
 from facevid.errors import UserError
 from facevid.files import atomic_dir, write_json
-from facevid.inference import META_FILE, MODEL_FILE, PARAMS_FILE, is_export, open_predictor
+from facevid.inference import META_FILE, MODEL_FILE, PARAMS_FILE, is_export, one_at_a_time, open_predictor
 from stage2_seg.data import NORMALIZATION
 from stage2_seg.parser import CropRule, Forward, build_trained_model
 
@@ -71,4 +71,4 @@ def exported_forward(export_dir: Path, threads: int = 2, onednn: bool = True) ->
         input_handle.copy_from_cpu(np.ascontiguousarray(batch, np.float32))
         predictor.run()
         return output_handle.copy_to_cpu()
-    return run
+    return one_at_a_time(run)

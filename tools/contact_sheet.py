@@ -16,7 +16,7 @@ import numpy as np
 
 from facevid.cli import run_main
 from facevid.errors import DataError
-from facevid.files import read_image, write_image
+from facevid.files import WRITE_SUFFIXES, read_image, write_image
 
 
 def load_tile(spec: str) -> np.ndarray:
@@ -63,6 +63,15 @@ def main() -> None:
     args = parser.parse_args()
     if args.height < 16 or args.per_row < 1:
         parser.error("--height must be at least 16 and --per-row at least 1")
+    out = Path(args.out)
+    if out.suffix.lower() not in WRITE_SUFFIXES:
+        raise DataError(f"--out {out}: the sheet is an image; end the name in one of "
+                        f"{', '.join(WRITE_SUFFIXES)}")
+    for spec in args.inputs:
+        source = Path(spec.rsplit("@", 1)[0] if "@" in spec else spec)
+        if source.resolve() == out.resolve():
+            raise DataError(f"--out {out} is one of the inputs; writing the sheet there would "
+                            "replace it: choose another --out")
     tiles = [load_tile(spec) for spec in args.inputs]
     captions = [Path(spec.rsplit("@", 1)[0]).parent.name + "/" + Path(spec).name for spec in args.inputs]
     write_image(Path(args.out), contact_sheet(tiles, captions, args.height, args.per_row))
