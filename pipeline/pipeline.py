@@ -7,6 +7,7 @@ GrabCut. The Python API for other programs:
 
 Paddle and the stage packages are imported when a pipeline is built, not when this module is.
 """
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ from postprocess.ensemble import channel_argmax, hard_vote, soft_vote
 from postprocess.grabcut import refine_labels
 
 STAGES = ("detect", "parse", "postprocess")
+NO_DETECTION = ("background", "whole_frame")
 Box = Tuple[int, int, int, int]
 
 
@@ -58,8 +60,14 @@ def _export_dir(entry: Dict[str, Any], inference: bool) -> Optional[Path]:
 class Pipeline:
     def __init__(self, parsers: Sequence[Any], detector: Optional[Any] = None,
                  ensemble: str = "hard", resize: str = "bilinear",
-                 grabcut: GrabCutSettings = GrabCutSettings(), smoothing: float = 0.0):
+                 grabcut: GrabCutSettings = GrabCutSettings(), smoothing: float = 0.0,
+                 no_detection: str = "background"):
         self.parsers, self.detector = list(parsers), detector
+        if no_detection not in NO_DETECTION:
+            raise ConfigError(f"no_detection must be one of {NO_DETECTION}, got {no_detection!r}")
+        # Without a detector every frame is one crop; with one, a frame where it finds nothing
+        # is background unless the whole-frame fallback is asked for.
+        self.whole_frame_fallback = detector is None or no_detection == "whole_frame"
         self.ensemble, self.resize, self.grabcut = ensemble, resize, grabcut
         # Video: this share of the previous frame's probabilities is blended into each frame's
         # (an exponential moving average; 0 = none), against flicker.
@@ -71,6 +79,7 @@ class Pipeline:
         self.schema: ClassSchema = self.parsers[0].schema
         self.crop_class = self._crop_class()
         self.video_detector = None
+        self._lock = threading.Lock()
         self._frame_size: Optional[Tuple[int, int]] = None
         self._prev_fg: Optional[np.ndarray] = None      # for parsers that read the last mask
         self.new_video()
@@ -99,6 +108,8 @@ class Pipeline:
         """A pipeline from a loaded pipeline config (tools read its other sections too)."""
         from stage2_seg.parser import Parser       # paddle only once the config is valid
         inference = cfg["engine"] == "inference"
+        for entry in cfg["parsers"]:     # a wrong config is refused before any export
+            load_config(entry["config"], entry.get("opts") or (), stages=("seg",))
         parsers, names = [], set()
         for i, entry in enumerate(cfg["parsers"]):
             name = entry.get("name") or Path(entry["config"]).stem
@@ -118,7 +129,7 @@ class Pipeline:
             detector = kind.from_files(det["config"], det.get("weights"), det.get("opts") or (),
                                        export_dir=_export_dir(det, inference), threads=cfg["threads"])
         return cls(parsers, detector, cfg["ensemble"], cfg["resize"], GrabCutSettings(**cfg["grabcut"]),
-                   cfg["smoothing"])
+                   cfg["smoothing"], cfg["no_detection"])
 
     def new_video(self) -> None:
         """Forget the boxes and the mask carried over from the previous frames."""
@@ -130,7 +141,15 @@ class Pipeline:
             self.video_detector = VideoDetector(self.detector, self.crop_class)
 
     def __call__(self, frame: np.ndarray) -> FrameResult:
-        """frame: RGB uint8 H x W x 3 (grey and RGBA are converted, anything else refused)."""
+        """frame: RGB uint8 H x W x 3 (grey and RGBA are converted, anything else refused).
+
+        Thread-safe: calls from several threads take turns (a pipeline carries one video's
+        state, and Paddle Inference predictors crash when run from two threads at once). For
+        frames in parallel, build one Pipeline per thread."""
+        with self._lock:
+            return self._call(frame)
+
+    def _call(self, frame: np.ndarray) -> FrameResult:
         frame = as_rgb_frame(frame)
         size = (frame.shape[1], frame.shape[0])
         if self._frame_size is not None and size != self._frame_size:
@@ -155,7 +174,7 @@ class Pipeline:
         seconds = dict(seconds or {})
         size = (frame.shape[1], frame.shape[0])
         tic = time.perf_counter()
-        crops = {p.name: p.crop_boxes(dets, size) for p in self.parsers}
+        crops = {p.name: p.crop_boxes(dets, size, self.whole_frame_fallback) for p in self.parsers}
         probs = {p.name: p.frame_probs(self._input_for(p, frame), crops[p.name], mode=self.resize)
                  for p in self.parsers}
         seconds["parse"] = time.perf_counter() - tic

@@ -44,13 +44,15 @@ class CropRule:
     def from_config(cls, cfg: Dict[str, Any]) -> "CropRule":
         return cls(cfg["data"]["crop"], float(cfg["data"]["face_margin"]), True)
 
-    def boxes(self, dets: Detections, frame_size: Tuple[int, int]) -> List[Box]:
-        """Crop boxes for a frame (W, H); nothing detected: the whole frame (a frame without a
-        face is parsed as one crop, so a face the detector missed can still be found)."""
+    def boxes(self, dets: Detections, frame_size: Tuple[int, int],
+              whole_frame_fallback: bool = True) -> List[Box]:
+        """Crop boxes for a frame (W, H). Nothing detected: the whole frame as one crop with
+        `whole_frame_fallback` (footage already cropped to a face, or a close-up the detector
+        missed), else no crop at all (the frame is background)."""
         if self.mode == "frame":
             return [(0, 0, frame_size[0], frame_size[1])]
         return crop_boxes(dets, frame_size, self.margin, self.square, CROP_CLASS[self.mode],
-                          fallback_whole_frame=True)
+                          fallback_whole_frame=whole_frame_fallback)
 
 
 def dygraph_forward(model: paddle.nn.Layer) -> Forward:
@@ -124,8 +126,9 @@ class Parser:
             out.extend(logits)
         return out
 
-    def crop_boxes(self, dets: Detections, frame_size: Tuple[int, int]) -> List[Box]:
-        return self.crop_rule.boxes(dets, frame_size)
+    def crop_boxes(self, dets: Detections, frame_size: Tuple[int, int],
+                   whole_frame_fallback: bool = True) -> List[Box]:
+        return self.crop_rule.boxes(dets, frame_size, whole_frame_fallback)
 
     def _union_logits(self, image: np.ndarray, boxes: Sequence[Box], mode: str
                       ) -> Tuple[np.ndarray, Box]:

@@ -3,7 +3,12 @@
 Per frame: detect faces or people (stage 1, if the pipeline has a detector), crop each with
 the margin its parser was trained with, parse the crops (stage 2), paste the soft logits back
 into the frame bilinearly, ensemble the models, argmax, refine with GrabCut. A frame where the
-detector finds nothing is parsed whole (the whole-frame fallback; summary.json counts them).
+detector finds nothing is all background; --whole-frame-fallback parses it whole instead
+(close-up photos whose face the detector missed). summary.json counts both.
+
+A --dir folder holds independent photos: each is detected afresh and nothing (boxes, the
+previous mask) is carried from one to the next. --video-frames treats it as the frames of one
+video instead (detection every k-th frame, boxes and masks carried over).
 
 --task face parses faces into parts; --task portrait separates people from the background and
 composites them over --background IMAGE or the frame blurred (--blur SIGMA; the default when
@@ -20,6 +25,7 @@ Examples:
   python tools/infer.py --dir frames/ --out runs/frames --save labels color added
 """
 import argparse
+import sys
 import time
 from pathlib import Path
 
@@ -31,7 +37,7 @@ from facevid.config import load_config
 from facevid.errors import UserError
 from facevid.files import atomic_dir, check_not_inputs, check_output_folder, write_json
 from facevid.video import FrameSource
-from pipeline.outputs import DEFAULT_SAVE, Backdrop, FrameOutputs
+from pipeline.outputs import DEFAULT_SAVE, Backdrop, FrameOutputs, check_save_kinds
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PIPELINES = {"face": ROOT / "configs" / "pipeline_faces.yml",
@@ -58,9 +64,15 @@ def parse_args() -> argparse.Namespace:
                         "(resized and centre-cropped to each frame)")
     parser.add_argument("--blur", type=float, metavar="SIGMA",
                         help="portrait: blur the frame's own background with this Gaussian sigma "
-                             "in pixels instead (default 15 when no --background)")
+                             "in pixels instead, at most 100 (default 15 when no --background)")
     parser.add_argument("--opts", nargs="*", default=[], metavar="KEY=VALUE",
                         help="pipeline overrides, e.g. grabcut.enabled=false resize=nearest engine=dygraph")
+    parser.add_argument("--video-frames", action="store_true",
+                        help="--dir: the images are frames of one video, in name order (default: "
+                             "independent photos)")
+    parser.add_argument("--whole-frame-fallback", action="store_true",
+                        help="parse a frame where nothing is detected as one crop (close-up "
+                             "photos) instead of leaving it background")
     parser.add_argument("--max-frames", type=int, help="stop after this many frames (default: all)")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace a non-empty --out (default: refuse)")
@@ -70,7 +82,7 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     pipeline_path = args.pipeline or DEFAULT_PIPELINES[args.task]
-    kinds = args.save or DEFAULT_SAVE[args.task]
+    kinds = check_save_kinds(args.save or DEFAULT_SAVE[args.task])
     # Everything that needs only the inputs is checked before any model is loaded.
     frames = FrameSource(args.video, args.image, args.dir, args.max_frames)
     check_not_inputs(args.out, [args.dir, pipeline_path, args.background] + frames.inputs())
@@ -78,7 +90,10 @@ def main() -> None:
     if (args.background or args.blur is not None) and "composite" not in kinds:
         raise UserError("--background/--blur are for the composite output; add composite to --save")
     backdrop = Backdrop.from_args(args.background, args.blur)
-    cfg = load_config(pipeline_path, args.opts, stages=("pipeline",))
+    if args.video_frames and args.dir is None:
+        raise UserError("--video-frames is for --dir (a folder of a video's frames)")
+    opts = args.opts + (["no_detection=whole_frame"] if args.whole_frame_fallback else [])
+    cfg = load_config(pipeline_path, opts, stages=("pipeline",))
     from pipeline.pipeline import Pipeline   # paddle only once the inputs are checked
     pipe = Pipeline.from_loaded(cfg)
     started = time.perf_counter()
@@ -87,7 +102,7 @@ def main() -> None:
         outputs = FrameOutputs(tmp, kinds, pipe.schema, fps, cfg["overlay"]["alpha"], backdrop,
                                draw_crops=pipe.detector is not None)
         try:
-            stats = run_frames(pipe, frames, outputs)
+            stats = run_frames(pipe, frames, outputs, photos=args.dir is not None and not args.video_frames)
         finally:
             written = outputs.close()
         if not stats["frame_names"]:
@@ -96,10 +111,20 @@ def main() -> None:
         n = len(stats["frame_names"])
         write_json(tmp / "summary.json", {
             "frames": n, "task": args.task, **stats,
+            "input": ("video" if args.video else "image" if args.image
+                      else "video frames" if args.video_frames else "independent photos"),
             "mean_detections_per_frame": float(np.mean(stats["detections_per_frame"])),
             "seconds_total": wall, "frames_per_second": n / wall,
+            "skipped_inputs": frames.skipped,
+            "video_frames_in_header": frames.expected_frames if frames.video is not None else None,
             "pipeline": str(pipeline_path), "opts": args.opts, "class_names": list(pipe.schema.class_names),
             **written})
+    for item in frames.skipped:
+        print(f"warning: skipped {item['reason']}", file=sys.stderr)
+    if frames.decoded is not None:
+        print(f"warning: {args.video}: its header says {frames.expected_frames} frames but only "
+              f"{frames.decoded} could be decoded (truncated or damaged); the outputs hold those",
+              file=sys.stderr)
     if written["video_frames_resized_to_first_size"]:
         print(f"note: the video's frame size changed; {written['video_frames_resized_to_first_size']} "
               "frames were resized to the first frame's size in the output videos")
@@ -109,15 +134,18 @@ def main() -> None:
     print(f"{n} frames -> {args.out} ({n / wall:.2f} frames/s)")
 
 
-def run_frames(pipe, frames: FrameSource, outputs: FrameOutputs) -> dict:
-    """Every frame through the pipeline into the outputs; per-frame detections, whole-frame
-    fallbacks (a detector that found nothing: the frame was parsed whole) and seconds by stage."""
+def run_frames(pipe, frames: FrameSource, outputs: FrameOutputs, photos: bool = False) -> dict:
+    """Every frame through the pipeline into the outputs; per-frame detections, frames where
+    the detector found nothing (background, or parsed whole with the fallback) and seconds by
+    stage. `photos`: each frame is an independent image (nothing carried across)."""
     from pipeline.pipeline import STAGES
     totals = {k: 0.0 for k in STAGES + ("decode", "encode")}
-    detections, fallbacks, names = [], 0, []
+    detections, missed, names = [], 0, []
     tic = time.perf_counter()
     for name, frame in tqdm(frames, total=frames.expected_frames, desc="infer", unit="frame"):
         totals["decode"] += time.perf_counter() - tic
+        if photos:
+            pipe.new_video()
         result = pipe(frame)
         for key, value in result.seconds.items():
             totals[key] += value
@@ -125,12 +153,13 @@ def run_frames(pipe, frames: FrameSource, outputs: FrameOutputs) -> dict:
         outputs.add(name, frame, result.labels, result.probs, result.crops)
         totals["encode"] += time.perf_counter() - tic
         detections.append(len(result.detections))
-        fallbacks += pipe.detector is not None and not len(result.detections)
+        missed += pipe.detector is not None and not len(result.detections)
         names.append(name)
         tic = time.perf_counter()
     n = max(1, len(names))
     return {"frame_names": names, "detections_per_frame": detections,
-            "whole_frame_fallback_frames": int(fallbacks),
+            "frames_without_detection": int(missed),
+            "whole_frame_fallback_frames": int(missed) if pipe.whole_frame_fallback else 0,
             "seconds_per_frame_by_stage": {k: v / n for k, v in totals.items()}}
 
 

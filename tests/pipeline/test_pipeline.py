@@ -55,7 +55,8 @@ def _pipeline_file(tmp_path, models, **extra):
 
 
 def test_api_returns_labels_probabilities_and_detections(tmp_path, models):
-    pipe = Pipeline.from_config(_pipeline_file(tmp_path, models))
+    # The untrained detector may find nothing: the fallback still gives crops to look at.
+    pipe = Pipeline.from_config(_pipeline_file(tmp_path, models, no_detection="whole_frame"))
     frame = np.random.default_rng(0).integers(0, 255, (96, 128, 3), dtype=np.uint8)
     result = pipe(frame)
     assert result.labels.shape == (96, 128) and result.labels.dtype == np.uint8
@@ -202,3 +203,121 @@ def test_inference_engine_exports_once_into_the_cache_and_matches_dygraph(tmp_pa
 def test_unknown_engine_is_a_config_error(tmp_path, models):
     with pytest.raises(ConfigError, match="engine must be"):
         Pipeline.from_config(_pipeline_file(tmp_path, models, engine="onnx"))
+
+
+
+def test_a_dir_of_photos_says_so_in_the_summary_and_video_frames_is_asked_for(tmp_path, models):
+    """(What each photo gets is tested with known answers in test_no_detection.py.)"""
+    from facevid.files import write_image
+    photos = tmp_path / "photos"
+    for name in ("a", "b"):
+        write_image(photos / f"{name}.png", np.zeros((96, 128, 3), np.uint8))
+    pipeline = ["--pipeline", _pipeline_file(tmp_path, models)]
+    assert _infer("--dir", photos, "--out", tmp_path / "p", *pipeline).returncode == 0
+    assert json.loads((tmp_path / "p" / "summary.json").read_text())["input"] == "independent photos"
+    assert _infer("--dir", photos, "--out", tmp_path / "v", "--video-frames", *pipeline).returncode == 0
+    assert json.loads((tmp_path / "v" / "summary.json").read_text())["input"] == "video frames"
+    wrong = _infer("--image", photos / "a.png", "--out", tmp_path / "w", "--video-frames", *pipeline)
+    assert wrong.returncode == 2 and "--video-frames is for --dir" in wrong.stderr
+
+
+def test_sigterm_once_paddle_is_loaded_unwinds_like_ctrl_c(tmp_path, portrait_pipeline):
+    """Paddle installs its own SIGTERM handler when it loads (exit 143, a FatalError banner,
+    the temporary output left behind); facevid.paddle_env turns it off and puts ours back."""
+    import signal
+    import time
+    from facevid.video import VideoWriter
+    clip = tmp_path / "long.mp4"
+    writer = VideoWriter(clip, 25.0, (128, 96))
+    rng = np.random.default_rng(0)
+    for _ in range(400):
+        writer.write(rng.integers(0, 255, (96, 128, 3), dtype=np.uint8))
+    writer.close()
+    proc = subprocess.Popen([sys.executable, "tools/infer.py", "--video", str(clip), "--out",
+                             str(tmp_path / "out"), "--task", "portrait", "--pipeline", str(portrait_pipeline)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while not list(tmp_path.glob(".out.tmp-*")) and time.time() < deadline:
+        time.sleep(0.1)                       # the models are loaded: paddle is in
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and "interrupted" in err and "FatalError" not in err, err[-1500:]
+    assert not (tmp_path / "out").exists() and not list(tmp_path.glob(".out.tmp-*"))
+
+
+def test_a_pipeline_and_its_exported_models_can_be_called_from_two_threads(tmp_path, models, monkeypatch):
+    """Two threads in one Paddle Inference predictor crash the process (a segfault); calls take
+    turns instead, and give what one thread gets."""
+    from concurrent.futures import ThreadPoolExecutor
+    monkeypatch.setenv("FACEVID_CACHE", str(tmp_path / "cache"))
+    path = _pipeline_file(tmp_path, models, grabcut={"enabled": False}, engine="inference",
+                          detector=None)
+    pipe = Pipeline.from_config(path)
+    rng = np.random.default_rng(2)
+    frames = [rng.integers(0, 255, (96, 128, 3), dtype=np.uint8) for _ in range(6)]
+    alone = [pipe(f).probs for f in frames]
+    parser = pipe.parsers[0]
+    box = [(0, 0, 128, 96)]
+    parser_alone = [parser.frame_probs(f, box) for f in frames]
+    with ThreadPoolExecutor(2) as pool:
+        together = list(pool.map(lambda f: pipe(f).probs, frames * 2))
+        parsed = list(pool.map(lambda f: parser.frame_probs(f, box), frames * 2))
+    for got, want in zip(together, alone * 2):
+        np.testing.assert_allclose(got, want, atol=1e-6)
+    for got, want in zip(parsed, parser_alone * 2):
+        np.testing.assert_allclose(got, want, atol=1e-6)
+
+
+def test_the_export_cache_repairs_damaged_entries_and_prunes_old_weights(tmp_path, models, monkeypatch, capsys):
+    import os
+    import shutil
+    from pipeline.engine import cache_root, prune
+    monkeypatch.setenv("FACEVID_CACHE", str(tmp_path / "cache"))
+    frame = np.random.default_rng(3).integers(0, 255, (96, 128, 3), dtype=np.uint8)
+    weights = tmp_path / "w" / "seg.pdparams"
+    weights.parent.mkdir()
+    shutil.copy(models["seg"][1], weights)
+    config = models["seg"][0]
+    path = _pipeline_file(tmp_path, models, grabcut={"enabled": False}, engine="inference", detector=None)
+    cfg = yaml.safe_load(path.read_text())
+    cfg["parsers"] = [{"config": str(config), "weights": str(weights)}]
+    path.write_text(yaml.safe_dump(cfg))
+    want = Pipeline.from_config(path)(frame).probs
+    (entry,) = list(cache_root().iterdir())
+    # The same config named by a relative path is the same entry.
+    monkeypatch.chdir(config.parent)
+    cfg["parsers"][0]["config"] = config.name
+    path.write_text(yaml.safe_dump(cfg))
+    Pipeline.from_config(path)
+    assert list(cache_root().iterdir()) == [entry]
+    for damage in ("model.pdiparams", "export.json"):
+        if damage == "export.json":
+            (entry / damage).write_text("garbage{")
+        else:
+            with open(entry / damage, "r+b") as f:
+                f.truncate(100)
+        capsys.readouterr()
+        np.testing.assert_allclose(Pipeline.from_config(path)(frame).probs, want, atol=1e-6)
+        assert "damaged or incomplete; exporting it again" in capsys.readouterr().err
+    # Entries of weights that are gone are pruned; the others stay.
+    assert prune() == []
+    os.remove(weights)
+    assert prune() == [entry] and not entry.exists()
+    # A cache that cannot be made names the fixes.
+    (tmp_path / "file").write_text("x")
+    monkeypatch.setenv("FACEVID_CACHE", str(tmp_path / "file" / "cache"))
+    shutil.copy(models["seg"][1], weights)
+    with pytest.raises(Exception, match="FACEVID_CACHE.*engine: dygraph"):
+        Pipeline.from_config(path)
+
+
+def test_a_detector_config_named_as_a_parser_is_refused_before_any_export(tmp_path, models, monkeypatch):
+    monkeypatch.setenv("FACEVID_CACHE", str(tmp_path / "cache"))
+    path = _pipeline_file(tmp_path, models, engine="inference", detector=None)
+    cfg = yaml.safe_load(path.read_text())
+    cfg["parsers"] = [{"config": str(models["det"][0]), "weights": str(models["det"][1])}]
+    path.write_text(yaml.safe_dump(cfg))
+    with pytest.raises(ConfigError, match="'seg'"):
+        Pipeline.from_config(path)
+    assert not (tmp_path / "cache").exists()
