@@ -47,6 +47,20 @@ def load_weights(path: Path, model: paddle.nn.Layer) -> None:
     model.set_state_dict(state)
 
 
+def load_pretrained_backbone(path: Path, model: paddle.nn.Layer) -> None:
+    """Load converted ImageNet weights into the model's backbone (before a run starts)."""
+    if not hasattr(model, "load_pretrained_backbone"):
+        raise UserError(f"train.pretrained_backbone: model {type(model).__name__} takes no "
+                        "pretrained backbone; remove the key or use a model that does")
+    if not Path(path).is_file():
+        raise UserError(f"train.pretrained_backbone {path}: file not found; `make train-deps` "
+                        "writes it (tools/convert_backbone.py)")
+    try:
+        model.load_pretrained_backbone(_read_state_dict(Path(path)))
+    except ValueError as exc:
+        raise UserError(f"{path}: does not fit the model's backbone ({exc})") from None
+
+
 def _read_state_dict(path: Path) -> Dict[str, Any]:
     if not path.is_file():
         raise UserError(f"weights file not found: {path}")

@@ -5,6 +5,9 @@ from typing import Any, Dict
 from facevid.config_specs import FREE_SUBTREES, PROJECT_ROOT, READER_FORMATS, REQUIRED
 from facevid.errors import ConfigError
 from facevid.extra_sets import check_extra_sets
+from facevid.readers import MASK_VALUES
+
+VAL_LAYOUT_KEYS = {"image_dir", "label_dir", "mask_values"}
 
 
 def _type_name(value: Any) -> str:
@@ -52,8 +55,13 @@ def _check_data(cfg: Dict[str, Any]) -> None:
     schema, data = cfg["_schema"], cfg["data"]
     if data["format"] not in READER_FORMATS:
         raise ConfigError(f"data.format '{data['format']}' is unknown; use one of {READER_FORMATS}")
-    if data["mask_values"] not in ("ids", "binary"):
-        raise ConfigError("data.mask_values must be 'ids' or 'binary'")
+    if data["mask_values"] not in MASK_VALUES:
+        raise ConfigError(f"data.mask_values must be one of {MASK_VALUES}")
+    layout = data.get("val_layout")
+    if layout is not None and (not isinstance(layout, dict) or set(layout) != VAL_LAYOUT_KEYS
+                               or layout["mask_values"] not in MASK_VALUES):
+        raise ConfigError(f"data.val_layout must be null or {{image_dir, label_dir, mask_values}} "
+                          f"with mask_values one of {MASK_VALUES}, got {layout!r}")
     ignore = data["ignore_index"]
     if not schema.num_classes <= ignore <= 255:
         raise ConfigError(f"data.ignore_index must be an int in [{schema.num_classes}, 255] "

@@ -19,13 +19,18 @@ _DATA = {
     "val_root": REQUIRED,
     "image_dir": "images",   # image_mask format only
     "label_dir": "masks",    # image_mask format only
-    "mask_values": "ids",    # image_mask: "ids" or "binary" (0/255 -> 0/1)
+    "mask_values": "ids",    # image_mask: "ids", "binary" (0/255 -> 0/1) or "matte" (a teacher's alpha)
     "ignore_index": 255,
     "include_hair": False,   # whether hair counts as face when deriving boxes
     "min_face_pixels": 16,   # smaller face blobs get no box (too small to parse)
     # YAML {train: [names], val: [names]} (path relative to the config file) choosing the
     # images of each root by name (tools/make_split.py writes one); null: every image.
     "split_file": None,
+    # A validation folder with its own layout, e.g. one built of held-out frames of several
+    # sources (tools/make_portrait_val.py): {image_dir, label_dir, mask_values} for val_root,
+    # which is then taken whole (split_file chooses training images only); null: val_root is
+    # laid out like train_root.
+    "val_layout": None,
 }
 
 SEG_DEFAULTS: Dict[str, Any] = {
@@ -64,6 +69,9 @@ SEG_DEFAULTS: Dict[str, Any] = {
         # Weights to start from (fine-tuning, e.g. a shipped model); null: from scratch.
         # Read when a run starts, not when it resumes.
         "init_weights": None,
+        # ImageNet weights for the model's backbone (tools/convert_backbone.py writes them; the
+        # model must have load_pretrained_backbone). Read when a run starts, not when it resumes.
+        "pretrained_backbone": None,
         "scale_jitter": [0.85, 1.2],
         "shift_jitter": 0.1,
         "flip_prob": 0.5,           # mirror-aware horizontal flip
@@ -155,6 +163,10 @@ PIPELINE_DEFAULTS: Dict[str, Any] = {
     # folder and run it through Paddle Inference with oneDNN (pipeline/engine.py; faster).
     "engine": "dygraph",
     "smoothing": 0.0,            # video: share of the previous frame's probabilities (EMA)
+    # A frame where the detector finds nothing: "background" (all of it; a scene without a
+    # face is not a face) or "whole_frame" (parse it as one crop: close-up photos whose face
+    # the detector missed). Without a detector every frame is one crop.
+    "no_detection": "background",
 }
 REPRODUCE_DEFAULTS: Dict[str, Any] = {
     "stage": "reproduce",

@@ -24,8 +24,8 @@ import paddle
 import paddle.distributed as dist
 from tqdm import tqdm
 
-from facevid.checkpoint import (complete_checkpoints, load_checkpoint, load_weights, save_checkpoint,
-                                save_weights, usable_checkpoint)
+from facevid.checkpoint import (complete_checkpoints, load_checkpoint, load_pretrained_backbone,
+                                load_weights, save_checkpoint, save_weights, usable_checkpoint)
 from facevid.config import public_view
 from facevid.errors import UserError
 from facevid.gpu import make_scaler, prepare_model, step as gpu_step
@@ -134,6 +134,8 @@ def _start(cfg: Dict[str, Any], out_dir: Path, task: Task, resume: bool,
         if existing:
             raise UserError(f"{out_dir} already holds checkpoints; pass --resume to continue them "
                             "or choose another --out")
+        if cfg["train"].get("pretrained_backbone"):
+            load_pretrained_backbone(Path(cfg["train"]["pretrained_backbone"]), task.model)
         if cfg["train"]["init_weights"]:
             load_weights(Path(cfg["train"]["init_weights"]), task.model)   # before any folder
         if write:

@@ -27,7 +27,8 @@ class FrameRef:
 
 
 def _images_in(folder: Path) -> List[Path]:
-    return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    return sorted(p for p in folder.iterdir()
+                  if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith("."))
 
 
 def _require_dir(path: Path, layout: str) -> Path:
@@ -107,20 +108,35 @@ class ChallengeClips(Reader):
         super().__init__(frames, root)
 
 
+MASK_VALUES = ("ids", "binary", "matte")
+MATTE_SURE = (77, 178)      # alpha x 255 at or below: background; at or above: person
+
+
+def matte_label(alpha: np.ndarray, ignore_index: int) -> np.ndarray:
+    """Soft alpha (uint8 0-255) -> 0 / 1 / ignore where the matte is between sure values."""
+    label = np.full(alpha.shape, ignore_index, np.uint8)
+    label[alpha <= MATTE_SURE[0]] = 0
+    label[alpha >= MATTE_SURE[1]] = 1
+    return label
+
+
 class ImageMaskFolder(Reader):
     """Plain image + mask folders (PP-HumanSeg, Supervisely, DAVIS): masks match images by
     relative path and stem; sub-folders are clips (DAVIS: JPEGImages/<seq>, Annotations/<seq>).
-    `mask_values="binary"` reads 0/255 (or 0/1) person masks as 0/1."""
+    `mask_values="binary"` reads 0/255 (or 0/1) person masks as 0/1; `"matte"` reads a soft
+    alpha matte (0-255, a teacher's: stage2_seg.teacher) as 1 where alpha >= 0.7, 0 where
+    alpha <= 0.3 and the ignore index between, where the teacher is unsure."""
     layout = "ROOT/<image_dir>/[<clip>/]NAME.jpg with ROOT/<label_dir>/[<clip>/]NAME.png"
 
     def __init__(self, root: Path, image_dir: str = "images", label_dir: str = "masks",
-                 mask_values: str = "ids"):
+                 mask_values: str = "ids", ignore_index: int = 255):
         root = Path(root)
         images_root = _require_dir(root / image_dir, self.layout)
         labels_root = _require_dir(root / label_dir, self.layout)
-        if mask_values not in ("ids", "binary"):
-            raise ValueError("mask_values must be 'ids' or 'binary'")
+        if mask_values not in MASK_VALUES:
+            raise ValueError(f"mask_values must be one of {MASK_VALUES}")
         self.binary = mask_values == "binary"
+        self.matte, self.ignore_index = mask_values == "matte", ignore_index
         frames = []
         folders = [images_root] + sorted(p for p in images_root.rglob("*") if p.is_dir())
         for folder in folders:
@@ -131,6 +147,8 @@ class ImageMaskFolder(Reader):
 
     def _load_label(self, ref: FrameRef) -> np.ndarray:
         label = read_label(ref.label)
+        if self.matte:
+            return matte_label(label, self.ignore_index)
         if self.binary:
             values = np.unique(label)
             if not set(values.tolist()) <= {0, 1, 255}:
@@ -228,7 +246,7 @@ def open_reader(fmt: str, root: Path, schema: ClassSchema, image_dir: str = "ima
     if fmt == "challenge":
         reader: Reader = ChallengeClips(root)
     elif fmt == "image_mask":
-        reader = ImageMaskFolder(root, image_dir, label_dir, mask_values)
+        reader = ImageMaskFolder(root, image_dir, label_dir, mask_values, ignore_index)
     elif fmt == "lapa":
         reader = LaPa(root)
     elif fmt == "helen":

@@ -1,0 +1,48 @@
+"""The teacher's mattes as labels, and the MODNet input-size rule (no ONNX file needed)."""
+import numpy as np
+
+from facevid.files import write_image
+from facevid.readers import ImageMaskFolder, matte_label
+from stage2_seg.teacher import modnet_size, pending
+
+
+def test_modnet_input_size_follows_its_reference_rule():
+    assert modnet_size(480, 854) == (480, 832)        # between the bounds: kept, rounded to 32
+    assert modnet_size(250, 250) == (512, 512)        # smaller all round: short side to 512
+    assert modnet_size(1080, 1920) == (512, 896)      # larger all round: short side to 512
+    assert modnet_size(250, 250, short_side=384) == (384, 384)
+
+
+def test_a_matte_is_person_background_or_ignored_where_the_teacher_is_unsure():
+    alpha = np.array([[0, 76, 77, 78, 128, 177, 178, 255]], np.uint8)
+    np.testing.assert_array_equal(matte_label(alpha, 255), [[0, 0, 0, 255, 255, 255, 1, 1]])
+
+
+def test_a_matte_folder_reads_as_labels_and_pending_skips_written_mattes(tmp_path):
+    write_image(tmp_path / "images" / "clip" / "a.jpg", np.zeros((8, 8, 3), np.uint8))
+    write_image(tmp_path / "images" / "clip" / "b.jpg", np.zeros((8, 8, 3), np.uint8))
+    write_image(tmp_path / "images" / ".hidden.jpg", np.zeros((8, 8, 3), np.uint8))
+    write_image(tmp_path / "mattes" / "clip" / "a.png", np.full((8, 8), 230, np.uint8))
+    assert [p.name for p, _ in pending(tmp_path / "images", tmp_path)] == ["b.jpg"]
+    write_image(tmp_path / "mattes" / "clip" / "b.png", np.full((8, 8), 100, np.uint8))
+    reader = ImageMaskFolder(tmp_path, "images", "mattes", "matte", ignore_index=255)
+    labels = [reader.load(i)[1] for i in range(len(reader))]
+    assert (labels[0] == 1).all() and (labels[1] == 255).all()
+
+
+def test_a_validation_folder_with_its_own_layout_is_taken_whole(tmp_path, synth_root):
+    """data.val_layout: the validation folder (e.g. tools/make_portrait_val.py's) has its own
+    sub-folders and label values; the split file then chooses training images only."""
+    import pytest
+    from facevid.config import load_config
+    from facevid.errors import ConfigError
+    from facevid.splits import open_split
+    from tests.helpers import TINY
+    write_image(tmp_path / "images" / "src" / "x.jpg", np.zeros((8, 8, 3), np.uint8))
+    write_image(tmp_path / "labels" / "src" / "x.png", np.ones((8, 8), np.uint8))
+    cfg = load_config(TINY, [f"data.train_root={synth_root}", f"data.val_root={tmp_path}",
+                             "data.val_layout={image_dir: images, label_dir: labels, mask_values: ids}"])
+    val = open_split(cfg, "val")
+    assert len(val) == 1 and (val.load(0)[1] == 1).all()
+    with pytest.raises(ConfigError, match="data.val_layout must be"):
+        load_config(TINY, ["data.val_layout={image_dir: images}"])
