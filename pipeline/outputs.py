@@ -8,8 +8,10 @@
   alpha      alpha/<frame>.png       soft foreground alpha 0-255 from the probabilities
   composite  composite.mp4 (video) or composites/<frame>.jpg: the frame over a new background
 
-Every file goes into a folder that tools/infer.py builds under a temporary name.
+Every file goes into a folder that tools/infer.py builds under a temporary name. Encoding and
+writing run in a background thread (pipeline/writer.py) with a bounded queue.
 """
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Optional, Sequence, Tuple
@@ -20,6 +22,7 @@ from facevid.errors import UserError
 from facevid.files import read_image_over_black, write_image
 from facevid.schema import ClassSchema
 from facevid.video import VideoWriter, overlay
+from pipeline.writer import WriterThread
 from postprocess.composite import alpha_from_probs, blurred, composite, fit_background
 
 SAVE_KINDS = ("labels", "color", "added", "overlay", "masks", "alpha", "composite")
@@ -79,38 +82,47 @@ class FrameOutputs:
         self.writers: Dict[str, VideoWriter] = {}
         self.counts: Dict[str, int] = {k: 0 for k in self.kinds}
         self.first_size: Optional[Tuple[int, int]] = None
+        self.writer = WriterThread()
+        self.write_seconds = 0.0       # spent encoding and writing, in the writer thread
 
     def add(self, name: str, frame: np.ndarray, labels: np.ndarray, probs: np.ndarray,
             crops: Sequence[Tuple[int, int, int, int]]) -> None:
+        """Queue one frame's outputs for the writer thread. Only the soft alpha is kept of the
+        C x H x W probabilities, so a queued frame costs a few frames' worth of memory."""
         self.first_size = self.first_size or (frame.shape[1], frame.shape[0])
-        for kind in self.kinds:
-            getattr(self, f"_{kind}")(name, frame, labels, probs, crops)
-            self.counts[kind] += 1
+        alpha = alpha_from_probs(probs) if {"alpha", "composite"} & set(self.kinds) else None
+        self.writer.submit(lambda: self._write(name, frame, labels, alpha, tuple(crops)))
 
-    def _labels(self, name, frame, labels, probs, crops):
+    def _write(self, name, frame, labels, alpha, crops) -> None:
+        tic = time.perf_counter()
+        for kind in self.kinds:
+            getattr(self, f"_{kind}")(name, frame, labels, alpha, crops)
+            self.counts[kind] += 1
+        self.write_seconds += time.perf_counter() - tic
+
+    def _labels(self, name, frame, labels, alpha, crops):
         write_image(self.folder / "labels" / f"{name}.png", labels)
 
-    def _color(self, name, frame, labels, probs, crops):
+    def _color(self, name, frame, labels, alpha, crops):
         write_image(self.folder / "color" / f"{name}.png", self.schema.palette()[labels])
 
-    def _added(self, name, frame, labels, probs, crops):
+    def _added(self, name, frame, labels, alpha, crops):
         shown = overlay(frame, labels, self.schema, self.overlay_alpha)[:, : frame.shape[1]]
         write_image(self.folder / "added" / f"{name}.jpg", np.concatenate([frame, shown], axis=1))
 
-    def _overlay(self, name, frame, labels, probs, crops):
+    def _overlay(self, name, frame, labels, alpha, crops):
         shown = overlay(frame, labels, self.schema, self.overlay_alpha,
                         crops if self.draw_crops else ())
         self._frame_or_video("overlay", "overlays", name, shown)
 
-    def _masks(self, name, frame, labels, probs, crops):
+    def _masks(self, name, frame, labels, alpha, crops):
         write_image(self.folder / "masks" / f"{name}.png", ((labels != 0) * 255).astype(np.uint8))
 
-    def _alpha(self, name, frame, labels, probs, crops):
-        alpha = alpha_from_probs(probs)
+    def _alpha(self, name, frame, labels, alpha, crops):
         write_image(self.folder / "alpha" / f"{name}.png", (alpha * 255 + 0.5).astype(np.uint8))
 
-    def _composite(self, name, frame, labels, probs, crops):
-        shown = composite(frame, self.backdrop.behind(frame), alpha_from_probs(probs))
+    def _composite(self, name, frame, labels, alpha, crops):
+        shown = composite(frame, self.backdrop.behind(frame), alpha)
         self._frame_or_video("composite", "composites", name, shown)
 
     def _frame_or_video(self, video_name: str, folder: str, name: str, image: np.ndarray) -> None:
@@ -122,9 +134,20 @@ class FrameOutputs:
                                                    (image.shape[1], image.shape[0]))
         self.writers[video_name].write(image)
 
-    def close(self) -> Dict[str, object]:
+    def abort(self) -> None:
+        """Stop writing (the run failed): queued frames are dropped, videos closed."""
+        self.writer.abort()
         for writer in self.writers.values():
             writer.close()
+
+    def close(self) -> Dict[str, object]:
+        """Write what is queued, close the videos, and say what was written."""
+        try:
+            self.writer.close()
+        finally:
+            for writer in self.writers.values():
+                writer.close()
         resized = max((w.resized for w in self.writers.values()), default=0)
-        return {"written": dict(self.counts), "backdrop": self.backdrop.source if "composite" in self.kinds else None,
+        frames = max(self.counts.values(), default=0)
+        return {"written": dict(self.counts), "writer_seconds_per_frame": self.write_seconds / max(1, frames), "backdrop": self.backdrop.source if "composite" in self.kinds else None,
                 "video_frames_resized_to_first_size": resized}

@@ -103,8 +103,10 @@ def main() -> None:
                                draw_crops=pipe.detector is not None)
         try:
             stats = run_frames(pipe, frames, outputs, photos=args.dir is not None and not args.video_frames)
-        finally:
-            written = outputs.close()
+        except BaseException:
+            outputs.abort()            # nothing more is written into the folder being removed
+            raise
+        written = outputs.close()
         if not stats["frame_names"]:
             raise UserError("no frame was read from the input")
         wall = time.perf_counter() - started
