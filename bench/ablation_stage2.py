@@ -17,9 +17,9 @@ from pathlib import Path
 from tqdm import tqdm
 
 from facevid.cli import run_main
-from facevid.config import load_config
-from facevid.files import write_bytes, write_json
-from facevid.synthetic import generate
+from facevid.config.load import load_config
+from facevid.io.files import write_bytes, write_json
+from facevid.synthetic.clips import generate
 
 ROOT = Path(__file__).resolve().parent.parent
 NO_REFINE = ["model.refine_layers=0",

@@ -23,8 +23,8 @@ from typing import Dict, List, Tuple
 import numpy as np
 
 from facevid.cli import run_main
-from facevid.crops import boxes_mask
-from facevid.files import write_json, write_text
+from facevid.boxes.crops import boxes_mask
+from facevid.io.files import write_json, write_text
 
 ROOT = Path(__file__).resolve().parent.parent
 KS = (1, 2, 4, 8)
@@ -35,7 +35,7 @@ def moving_face_clip(image: np.ndarray, label: np.ndarray, background: np.ndarra
                      seed: int) -> Tuple[List[np.ndarray], List[np.ndarray]]:
     """A face photo pasted whole onto the scene, moving and growing along a straight path."""
     import cv2
-    from facevid.face_scenes import paste
+    from facevid.synthetic.face_scenes import paste
     rng = np.random.default_rng(seed)
     w, h = SIZE
     scene = cv2.resize(background, SIZE, interpolation=cv2.INTER_AREA)
@@ -71,44 +71,16 @@ def run_clip(pipe, frames: List[np.ndarray]) -> Tuple[List[np.ndarray], List[np.
     return labels, crops, (time.perf_counter() - tic) / len(frames)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--celebamask", required=True, help="celebamask_1k folder")
-    parser.add_argument("--backgrounds", required=True, help="davis_backgrounds folder")
-    parser.add_argument("--pipeline", default="configs/pipeline_faces.yml")
-    parser.add_argument("--clips", type=int, default=3, help="moving-face clips (default 3)")
-    parser.add_argument("--frames", type=int, default=24, help="frames per clip (default 24)")
-    parser.add_argument("--out", required=True, help="folder for results.json and table.md")
-    args = parser.parse_args()
-
-    from facevid.face_scenes import label_lut, split_backgrounds, split_faces
-    from facevid.files import read_image
-    from facevid.metrics import SegEvaluator
-    from facevid.schema import load_schema
-    from facevid.video import FrameSource
-    from facevid.demo_assets import asset_path
-    from pipeline import Pipeline
-
-    schema = load_schema("celebamask_hq")
-    faces = split_faces(Path(args.celebamask), ROOT / "configs" / "splits" / "celebamask_1k.yml",
-                        "val", label_lut([]))
-    backgrounds = split_backgrounds(Path(args.backgrounds), "val")
-    clips = []
-    for i in range(args.clips):
-        image, label = faces.reader.load(i * 7 % len(faces.reader))
-        clips.append(moving_face_clip(image, faces.lut[label], read_image(backgrounds[i * 11 % len(backgrounds)]),
-                                      args.frames, seed=i))
-    carphone = [frame for _, frame in FrameSource(video=asset_path("carphone"), max_frames=48)]
-
-    pipe = Pipeline.from_config(Path(args.pipeline))
-    face_ids = list(schema.face_class_ids)
+def measure_every_k(pipe, clips, carphone, face_ids) -> Dict[str, Dict[str, float]]:
+    """One row per k: speed and face coverage on the moving-face clips, speed and crop
+    agreement with k = 1 on carphone."""
+    from facevid.metrics.segmentation import SegEvaluator
     rows: Dict[str, Dict[str, float]] = {}
     reference = None
     for k in KS:
         pipe.detector.point = dataclasses.replace(pipe.detector.point, detect_every=k)
         pipe(clips[0][0][0])                        # warm-up
-        metrics, covered, total, seconds = SegEvaluator(schema.num_classes, video=False), 0, 0, []
+        metrics, covered, total, seconds = SegEvaluator(pipe.schema.num_classes, video=False), 0, 0, []
         for frames, truths in clips:
             labels, crops, sec = run_clip(pipe, frames)
             seconds.append(sec)
@@ -130,6 +102,40 @@ def main() -> None:
             "carphone_crop_iou_vs_k1": float(np.mean(ious)),
         }
         print(k, rows[f"k={k}"], flush=True)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--celebamask", required=True, help="celebamask_1k folder")
+    parser.add_argument("--backgrounds", required=True, help="davis_backgrounds folder")
+    parser.add_argument("--pipeline", default="configs/pipeline_faces.yml")
+    parser.add_argument("--clips", type=int, default=3, help="moving-face clips (default 3)")
+    parser.add_argument("--frames", type=int, default=24, help="frames per clip (default 24)")
+    parser.add_argument("--out", required=True, help="folder for results.json and table.md")
+    args = parser.parse_args()
+
+    from facevid.synthetic.face_scenes import label_lut, split_backgrounds, split_faces
+    from facevid.io.files import read_image
+    from facevid.data.schema import load_schema
+    from facevid.io.video import FrameSource
+    from facevid.io.demo_assets import asset_path
+    from pipeline import Pipeline
+
+    schema = load_schema("celebamask_hq")
+    faces = split_faces(Path(args.celebamask), ROOT / "configs" / "splits" / "celebamask_1k.yml",
+                        "val", label_lut([]))
+    backgrounds = split_backgrounds(Path(args.backgrounds), "val")
+    clips = []
+    for i in range(args.clips):
+        image, label = faces.reader.load(i * 7 % len(faces.reader))
+        clips.append(moving_face_clip(image, faces.lut[label], read_image(backgrounds[i * 11 % len(backgrounds)]),
+                                      args.frames, seed=i))
+    carphone = [frame for _, frame in FrameSource(video=asset_path("carphone"), max_frames=48)]
+
+    pipe = Pipeline.from_config(Path(args.pipeline))
+    rows = measure_every_k(pipe, clips, carphone, list(schema.face_class_ids))
     write_json(Path(args.out) / "results.json", {"clips": args.clips, "frames_per_clip": args.frames,
                                                  "size": list(SIZE), "pipeline": args.pipeline,
                                                  "rows": rows})

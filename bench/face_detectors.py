@@ -25,12 +25,12 @@ from typing import Callable, Dict, List, Optional, Tuple
 import numpy as np
 
 from facevid.cli import run_main
-from facevid.crops import boxes_mask, face_boxes
-from facevid.detections import Detections, box_iou, crop_boxes
-from facevid.files import write_json, write_text
-from facevid.readers import ChallengeClips, ImageMaskFolder, Reader
-from facevid.schema import load_schema
-from facevid.splits import read_split_file, select_frames
+from facevid.boxes.crops import boxes_mask, region_boxes
+from facevid.boxes.detections import Detections, box_iou, crop_boxes
+from facevid.io.files import write_json, write_text
+from facevid.data.readers import ChallengeClips, ImageMaskFolder, Reader
+from facevid.data.schema import load_schema
+from facevid.data.splits import read_split_file, select_frames
 
 ROOT = Path(__file__).resolve().parent.parent
 Detect = Callable[[np.ndarray], np.ndarray]          # RGB frame -> boxes N x 4 xyxy
@@ -83,7 +83,7 @@ def score(detect: Detect, reader: Reader, face_ids: List[int], lut: np.ndarray, 
         if len(boxes):                       # the same without the whole-frame fallback
             detected_inside += int((face & covered).sum())
         total += int(face.sum())
-        truth = np.array(face_boxes(label, face_ids), np.float32).reshape(-1, 4)
+        truth = np.array(region_boxes(label, face_ids), np.float32).reshape(-1, 4)
         truths += len(truth)
         if len(truth) and len(boxes):
             hits += int((box_iou(truth, boxes).max(1) >= 0.5).sum())

@@ -18,7 +18,7 @@ from typing import Callable, Dict, List
 import numpy as np
 
 from facevid.cli import run_main
-from facevid.files import write_json, write_text
+from facevid.io.files import write_json, write_text
 
 ROOT = Path(__file__).resolve().parent.parent
 PARSERS = {  # name: (config, weights, batch sizes)
@@ -39,6 +39,52 @@ def ms_per_call(run: Callable[[], object], repeats: int) -> float:
     return (time.perf_counter() - tic) / repeats * 1000
 
 
+def parser_rows(tmp: Path, threads: int, repeats: int, rng) -> List[Dict[str, object]]:
+    """ms per call of each shipped parser in dygraph and exported, at each batch size."""
+    from facevid.config.load import load_config
+    from stage2_seg.export import export_parser, exported_forward
+    from stage2_seg.forward import build_trained_model, dygraph_forward
+    rows: List[Dict[str, object]] = []
+    for name, (config, weights, batches) in PARSERS.items():
+        cfg = load_config(ROOT / config)
+        export_dir = tmp / name.split()[0]
+        export_parser(cfg, ROOT / weights, export_dir)
+        forwards = {"dygraph": dygraph_forward(build_trained_model(cfg, ROOT / weights)),
+                    "Paddle Inference + oneDNN": exported_forward(export_dir, threads),
+                    "Paddle Inference, no oneDNN": exported_forward(export_dir, threads, onednn=False)}
+        w, h = cfg["eval"]["size"]
+        for batch in batches:
+            x = rng.uniform(-1, 1, (batch, 3, h, w)).astype(np.float32)
+            row = {"model": name, "input": f"{batch} x {w}x{h}"}
+            row.update({k: ms_per_call(lambda f=f: f(x), repeats) for k, f in forwards.items()})
+            rows.append(row)
+            print(row, flush=True)
+    return rows
+
+
+def detector_row(tmp: Path, threads: int, repeats: int, rng) -> Dict[str, object]:
+    """ms per call of the shipped detector on an 854x480 frame, dygraph and exported."""
+    from facevid.config.load import load_config
+    from stage1_detect.data import detector_inputs
+    from stage1_detect.detector import dygraph_detector_forward
+    from stage1_detect.export import export_detector, exported_detector_forward
+    from stage1_detect.model import trained_detector_model
+    cfg = load_config(ROOT / DETECTOR[0], stages=("det",))
+    model = trained_detector_model(cfg, ROOT / DETECTOR[1])
+    export_dir = tmp / "detector"
+    export_detector(cfg, model, ROOT / DETECTOR[1], export_dir)
+    frame = rng.integers(0, 256, (480, 854, 3), dtype=np.uint8)
+    inputs = detector_inputs(frame, cfg["train"]["image_size"])
+    forwards = {"dygraph": dygraph_detector_forward(model),
+                "Paddle Inference + oneDNN": exported_detector_forward(export_dir, threads),
+                "Paddle Inference, no oneDNN": exported_detector_forward(export_dir, threads, onednn=False)}
+    w, h = cfg["train"]["image_size"]
+    row = {"model": "face detector (Cascade-RCNN, CSPResNet)", "input": f"1 x {w}x{h}"}
+    row.update({k: ms_per_call(lambda f=f: f(inputs), repeats) for k, f in forwards.items()})
+    print(row, flush=True)
+    return row
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -49,46 +95,11 @@ def main() -> None:
 
     import stage2_seg  # noqa: F401  (sets paddle's flags and loads OpenCV before paddle)
     from paddle.base import core
-    from facevid.config import load_config
-    from stage1_detect.data import detector_inputs
-    from stage1_detect.detector import dygraph_detector_forward
-    from stage1_detect.export import export_detector, exported_detector_forward
-    from stage1_detect.train import trained_detector_model
-    from stage2_seg.export import export_parser, exported_forward
-    from stage2_seg.parser import build_trained_model, dygraph_forward
     core.set_num_threads(args.threads)          # dygraph's math-library threads (as Inference's)
-
-    rows: List[Dict[str, object]] = []
     rng = np.random.default_rng(0)
     with tempfile.TemporaryDirectory() as tmp:
-        for name, (config, weights, batches) in PARSERS.items():
-            cfg = load_config(ROOT / config)
-            export_dir = Path(tmp) / name.split()[0]
-            export_parser(cfg, ROOT / weights, export_dir)
-            forwards = {"dygraph": dygraph_forward(build_trained_model(cfg, ROOT / weights)),
-                        "Paddle Inference + oneDNN": exported_forward(export_dir, args.threads),
-                        "Paddle Inference, no oneDNN": exported_forward(export_dir, args.threads, onednn=False)}
-            w, h = cfg["eval"]["size"]
-            for batch in batches:
-                x = rng.uniform(-1, 1, (batch, 3, h, w)).astype(np.float32)
-                row = {"model": name, "input": f"{batch} x {w}x{h}"}
-                row.update({k: ms_per_call(lambda f=f: f(x), args.repeats) for k, f in forwards.items()})
-                rows.append(row)
-                print(row, flush=True)
-        cfg = load_config(ROOT / DETECTOR[0], stages=("det",))
-        model = trained_detector_model(cfg, ROOT / DETECTOR[1])
-        export_dir = Path(tmp) / "detector"
-        export_detector(cfg, model, ROOT / DETECTOR[1], export_dir)
-        frame = rng.integers(0, 256, (480, 854, 3), dtype=np.uint8)
-        inputs = detector_inputs(frame, cfg["train"]["image_size"])
-        forwards = {"dygraph": dygraph_detector_forward(model),
-                    "Paddle Inference + oneDNN": exported_detector_forward(export_dir, args.threads),
-                    "Paddle Inference, no oneDNN": exported_detector_forward(export_dir, args.threads, onednn=False)}
-        w, h = cfg["train"]["image_size"]
-        row = {"model": "face detector (Cascade-RCNN, CSPResNet)", "input": f"1 x {w}x{h}"}
-        row.update({k: ms_per_call(lambda f=f: f(inputs), max(5, args.repeats // 4)) for k, f in forwards.items()})
-        rows.append(row)
-        print(row, flush=True)
+        rows = parser_rows(Path(tmp), args.threads, args.repeats, rng)
+        rows.append(detector_row(Path(tmp), args.threads, max(5, args.repeats // 4), rng))
     write_json(Path(args.out) / "results.json", {"threads": args.threads, "rows": rows})
     cols = ("dygraph", "Paddle Inference + oneDNN", "Paddle Inference, no oneDNN")
     lines = [f"Forward pass alone, ms per call, {args.threads} threads, 2-core CPU.", "",

@@ -20,9 +20,9 @@ from typing import Dict, List, Sequence
 import numpy as np
 
 from facevid.cli import run_main
-from facevid.config import load_config
-from facevid.files import write_json, write_text
-from facevid.video import FrameSource
+from facevid.config.load import load_config
+from facevid.io.files import write_json, write_text
+from facevid.io.video import FrameSource
 from pipeline_timing import timed   # bench/ is this script's folder
 
 

@@ -21,10 +21,10 @@ from typing import Dict, List
 import numpy as np
 
 from facevid.cli import run_main
-from facevid.config import load_config
-from facevid.files import read_label, write_bytes, write_json
-from facevid.metrics import SegEvaluator
-from facevid.video import FrameSource, overlay
+from facevid.config.load import load_config
+from facevid.io.files import read_label, write_bytes, write_json
+from facevid.metrics.segmentation import SegEvaluator
+from facevid.io.video import FrameSource, overlay
 
 
 def timed(fn, bucket: List[float]):

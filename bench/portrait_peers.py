@@ -5,15 +5,21 @@ every frame; each is scored with the same code: J, F, J&F, J/F decay (DAVIS), fl
 fraction of pixels whose mask changes between frames minus the same for the ground truth) and
 milliseconds per frame (the method's own call, resize and normalisation included, no I/O).
 
+With --val-folder (tools/make_portrait_val.py: held-out frames of several sources, one clip
+folder per source) every method is also scored there, per source: the gap between sources is
+what a single-source validation hides.
+
 Methods: each `--pipeline` given (our pipelines, detector included when they have one), the
 network forward alone of each one's first parser exported to Paddle Inference at its
 operating size (the "real-time" figure), MediaPipe Selfie Segmentation (general 256x256 and
-landscape 144x256 models, mediapipe==0.10.14) and PP-HumanSeg-Lite (ONNX, onnxruntime, at
-192x192 and 398x224). Peers need `pip install -r bench/requirements.txt`; a missing one is
+landscape 144x256 models, mediapipe==0.10.14), PP-HumanSeg-Lite (ONNX, onnxruntime, at
+192x192 and 398x224) and MODNet, the training teacher, as the ceiling (alpha > 0.5; needs
+`make train-deps`). Peers need `pip install -r bench/requirements.txt`; a missing one is
 reported as skipped.
 
 Example:
   python bench/portrait_peers.py --davis ../shared/data/davis_person \\
+      --val-folder runs/data/portrait_val \\
       --pipeline configs/pipeline_portrait.yml --out bench/results/portrait_peers
 """
 import argparse
@@ -25,12 +31,12 @@ from typing import Callable, Dict, List, Optional, Tuple
 import numpy as np
 
 from facevid.cli import run_main
-from facevid.config import load_config
+from facevid.config.load import load_config
 from facevid.errors import UserError
-from facevid.files import write_json, write_text
-from facevid.metrics import SegEvaluator
-from facevid.readers import ImageMaskFolder
-from facevid.splits import read_split_file, select_frames
+from facevid.io.files import write_json, write_text
+from facevid.metrics.segmentation import SegEvaluator
+from facevid.data.readers import ImageMaskFolder
+from facevid.data.splits import read_split_file, select_frames
 
 ROOT = Path(__file__).resolve().parent.parent
 Segment = Callable[[np.ndarray], np.ndarray]      # RGB frame -> 0/1 person mask H x W
@@ -64,6 +70,12 @@ def pp_humanseg_lite(onnx: Path, size: Tuple[int, int]) -> Segment:
     return run
 
 
+def modnet_teacher() -> Segment:
+    from stage2_seg.teacher import ModnetTeacher, find_modnet
+    teacher = ModnetTeacher(find_modnet(), threads=2)
+    return lambda frame: (teacher(frame) > 0.5).astype(np.uint8)
+
+
 def our_pipeline(path: str) -> Tuple[Segment, Callable[[], None], object]:
     from pipeline.pipeline import Pipeline
     pipe = Pipeline.from_config(Path(path))
@@ -91,7 +103,9 @@ def forward_only(pipe, path: str, tmp: Path) -> Optional[Tuple[str, float]]:
 
 def score(segment: Segment, frames: List[Tuple[str, np.ndarray, np.ndarray]],
           new_video: Callable[[], None] = lambda: None) -> Dict[str, float]:
+    """Every method on every frame; with frames of several clips (sources) also J&F per clip."""
     evaluator = SegEvaluator(2)
+    per_clip: Dict[str, SegEvaluator] = {}
     seconds, clip = [], None
     for name, image, label in frames:
         if name != clip:
@@ -101,14 +115,18 @@ def score(segment: Segment, frames: List[Tuple[str, np.ndarray, np.ndarray]],
         mask = segment(image)
         seconds.append(time.perf_counter() - tic)
         evaluator.add(mask, label, name)
+        per_clip.setdefault(name, SegEvaluator(2)).add(mask, label, name)
     metrics = evaluator.result()
     steady = seconds[3:] if len(seconds) > 3 else seconds   # the first calls pay for set-up
-    return {**{k: metrics[k] for k in COLUMNS[:-1]}, "ms_per_frame": 1000 * float(np.mean(steady))}
+    return {**{k: metrics[k] for k in COLUMNS[:-1]}, "ms_per_frame": 1000 * float(np.mean(steady)),
+            "JF_by_clip": {c: e.result()["JF"] for c, e in sorted(per_clip.items())}}
 
 
-def load_frames(davis: Path, split_file: Path, limit: Optional[int]) -> List[Tuple[str, np.ndarray, np.ndarray]]:
-    reader = ImageMaskFolder(davis, "JPEGImages", "Annotations", mask_values="binary")
-    select_frames(reader, read_split_file(split_file)["val"], split_file)
+def load_frames(davis: Path, split_file: Optional[Path], limit: Optional[int],
+                layout=("JPEGImages", "Annotations", "binary")) -> List[Tuple[str, np.ndarray, np.ndarray]]:
+    reader = ImageMaskFolder(davis, *layout)
+    if split_file is not None:
+        select_frames(reader, read_split_file(split_file)["val"], split_file)
     frames = []
     for i, ref in enumerate(reader.frames):
         if limit is not None and sum(1 for f in frames if f[0] == ref.clip) >= limit:
@@ -118,12 +136,49 @@ def load_frames(davis: Path, split_file: Path, limit: Optional[int]) -> List[Tup
     return frames
 
 
+def methods(args, tmp: Path, forward_only_rows: Dict[str, Dict[str, float]],
+            skipped: Dict[str, str]) -> Dict[str, Tuple[Segment, Callable[[], None]]]:
+    """Every method by name, built once (a peer that cannot be built goes into `skipped`, with
+    why); forward-only timings of our parsers go into `forward_only_rows`."""
+    built: Dict[str, Tuple[Segment, Callable[[], None]]] = {}
+    for path in args.pipeline:
+        segment, new_video, pipe = our_pipeline(path)
+        built[f"ours: {Path(path).stem}"] = (segment, new_video)
+        timed = forward_only(pipe, path, tmp)
+        if timed:
+            forward_only_rows[timed[0]] = {"ms_per_frame": timed[1]}
+    peers = {"MediaPipe Selfie (general, 256x256)": lambda: mediapipe_selfie(False),
+             "MediaPipe Selfie (landscape, 144x256)": lambda: mediapipe_selfie(True),
+             "PP-HumanSeg-Lite ONNX 192x192": lambda: pp_humanseg_lite(Path(args.peer_onnx), (192, 192)),
+             "PP-HumanSeg-Lite ONNX 398x224": lambda: pp_humanseg_lite(Path(args.peer_onnx), (398, 224)),
+             "MODNet (the teacher; ceiling)": modnet_teacher}
+    for name, make in peers.items():
+        try:
+            built[name] = (make(), lambda: None)
+        except (ImportError, OSError, RuntimeError, UserError) as exc:
+            skipped[name] = f"{type(exc).__name__}: {exc}"
+    return built
+
+
+def table(title: str, rows: Dict[str, Dict[str, float]], by_clip: bool) -> List[str]:
+    clips = sorted({c for r in rows.values() for c in r.get("JF_by_clip", {})}) if by_clip else []
+    cols = list(COLUMNS) + [f"JF {c}" for c in clips]
+    lines = [title, "", "| method | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
+    for name, row in rows.items():
+        values = [row.get(c) for c in COLUMNS] + [row.get("JF_by_clip", {}).get(c) for c in clips]
+        cells = ["-" if v is None else f"{v:.1f}" if c == "ms_per_frame" else f"{v:.4f}"
+                 for c, v in zip(cols, values)]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--davis", required=True, help="davis_person folder (JPEGImages/, Annotations/)")
     parser.add_argument("--split", default=str(ROOT / "configs" / "splits" / "davis_person.yml"),
                         help="split file; its val sequences are scored (default the project's)")
+    parser.add_argument("--val-folder", help="a cross-source validation folder (tools/make_portrait_val.py)")
     parser.add_argument("--pipeline", nargs="+", default=["configs/pipeline_portrait.yml"],
                         help="our portrait pipeline YAMLs (default configs/pipeline_portrait.yml)")
     parser.add_argument("--peer-onnx", default=str(ROOT.parent / "shared" / "peers" / "pp_humanseg_lite.onnx"),
@@ -131,39 +186,30 @@ def main() -> None:
     parser.add_argument("--frames-per-sequence", type=int, help="score only the first N (default all)")
     parser.add_argument("--out", required=True, help="folder for results.json and table.md")
     args = parser.parse_args()
-    frames = load_frames(Path(args.davis), Path(args.split), args.frames_per_sequence)
-    if not frames:
+    sets = {"davis": load_frames(Path(args.davis), Path(args.split), args.frames_per_sequence)}
+    if args.val_folder:
+        sets["cross-source"] = load_frames(Path(args.val_folder), None, None, ("images", "labels", "ids"))
+    if not all(sets.values()):
         raise UserError("no validation frames found")
-    rows: Dict[str, Dict[str, float]] = {}
+    results: Dict[str, Dict[str, Dict[str, float]]] = {name: {} for name in sets}
+    forward_only_rows: Dict[str, Dict[str, float]] = {}
     skipped: Dict[str, str] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for path in args.pipeline:
-            segment, new_video, pipe = our_pipeline(path)
-            rows[f"ours: {Path(path).stem}"] = score(segment, frames, new_video)
-            timed = forward_only(pipe, path, Path(tmp))
-            if timed:
-                rows[timed[0]] = {"ms_per_frame": timed[1]}
-    peers = {"MediaPipe Selfie (general, 256x256)": lambda: mediapipe_selfie(False),
-             "MediaPipe Selfie (landscape, 144x256)": lambda: mediapipe_selfie(True),
-             "PP-HumanSeg-Lite ONNX 192x192": lambda: pp_humanseg_lite(Path(args.peer_onnx), (192, 192)),
-             "PP-HumanSeg-Lite ONNX 398x224": lambda: pp_humanseg_lite(Path(args.peer_onnx), (398, 224))}
-    for name, make in peers.items():
-        try:
-            segment = make()
-        except (ImportError, OSError, RuntimeError) as exc:
-            skipped[name] = f"{type(exc).__name__}: {exc}"
-            continue
-        rows[name] = score(segment, frames)
-    sequences = sorted({f[0] for f in frames})
+        for method, (segment, new_video) in methods(args, Path(tmp), forward_only_rows, skipped).items():
+            for name, frames in sets.items():
+                results[name][method] = score(segment, frames, new_video)
+                print(method, name, {k: v for k, v in results[name][method].items() if k != "JF_by_clip"}, flush=True)
+    results["davis"].update(forward_only_rows)
     out = Path(args.out)
-    write_json(out / "results.json", {"sequences": sequences, "frames": len(frames), "rows": rows,
+    write_json(out / "results.json", {"sets": {k: sorted({f[0] for f in v}) for k, v in sets.items()},
+                                      "frames": {k: len(v) for k, v in sets.items()}, "rows": results,
                                       "skipped": skipped, "pipelines": args.pipeline})
-    lines = [f"Validation sequences {', '.join(sequences)} ({len(frames)} frames, 854x480), 2-core CPU.", "",
-             "| method | " + " | ".join(COLUMNS) + " |", "|---" * (len(COLUMNS) + 1) + "|"]
-    for name, row in rows.items():
-        cells = ["-" if row.get(c) is None else f"{row[c]:.4f}" if c != "ms_per_frame" else f"{row[c]:.1f}"
-                 for c in COLUMNS]
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    davis = sets["davis"]
+    lines = table(f"Validation sequences {', '.join(sorted({f[0] for f in davis}))} ({len(davis)} frames, "
+                  "854x480), 2-core CPU.", results["davis"], by_clip=False)
+    if "cross-source" in sets:
+        lines += [""] + table(f"Cross-source validation ({len(sets['cross-source'])} held-out frames; "
+                              "J&F per source clip)", results["cross-source"], by_clip=True)
     lines += [f"skipped {k}: {v}" for k, v in skipped.items()]
     write_text(out / "table.md", "\n".join(lines) + "\n")
     print("\n".join(lines))

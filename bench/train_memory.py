@@ -17,15 +17,15 @@ import sys
 from pathlib import Path
 
 from facevid.cli import run_main
-from facevid.files import write_json, write_text
+from facevid.io.files import write_json, write_text
 
 CHILD = r"""
 import json, resource, sys, time
 import numpy as np
 import stage2_seg.train  # noqa: F401  (flags and OpenCV before paddle)
 import paddle
-from facevid.config import load_config
-from facevid.loop import build_optimizer
+from facevid.config.load import load_config
+from facevid.runtime.loop import build_optimizer
 from stage2_seg.components import build_model
 from stage2_seg.losses.terms import LossComputer
 cfg = load_config(sys.argv[1], ["train.batch_size=1"])

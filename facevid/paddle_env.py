@@ -2,7 +2,7 @@
 below) themselves.
 
 paddledet 2.6 builds tensors with `paddle.concat` of scalars, which paddle >= 2.5 turned into
-0-D tensors; `FLAGS_set_to_1d=1` restores the 1-D behaviour it expects (DESIGN.md section 2).
+0-D tensors; `FLAGS_set_to_1d=1` restores the 1-D behaviour it expects (docs/DESIGN.md section 2).
 Paddle reads the flag once, when it is first imported, so setting it later has no effect.
 """
 import os

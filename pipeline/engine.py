@@ -17,10 +17,10 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List, Sequence
 
-from facevid.config import load_config, public_view
+from facevid.config.load import load_config, public_view
 from facevid.errors import UserError
-from facevid.files import write_json
-from facevid.inference import is_export
+from facevid.io.files import write_json
+from facevid.runtime.inference import is_export
 
 EXPORT_FORMAT = 1          # bump when the export code changes what it writes
 MANIFEST = "cache_entry.json"   # written last: the entry's files with their sizes and hashes
@@ -138,7 +138,7 @@ def export_model(cfg: Dict[str, Any], weights: Path, out_dir: Path, overwrite: b
     weights to Paddle Inference (what tools/export.py and the cache write)."""
     if cfg["stage"] == "det":
         from stage1_detect.export import export_detector
-        from stage1_detect.train import trained_detector_model
+        from stage1_detect.model import trained_detector_model
         return export_detector(cfg, trained_detector_model(cfg, Path(weights)), Path(weights),
                                Path(out_dir), overwrite=overwrite)
     from stage2_seg.export import export_parser

@@ -16,9 +16,9 @@ from typing import Optional, Sequence
 import cv2
 import numpy as np
 
-from facevid.detections import Detections
+from facevid.boxes.detections import Detections
 from facevid.errors import ConfigError
-from facevid.mask_boxes import PERSON, person_boxes
+from facevid.boxes.mask_boxes import PERSON, person_boxes
 from postprocess.ensemble import softmax
 from stage1_detect.detector import Detector, OperatingPoint
 from stage2_seg.data import normalize

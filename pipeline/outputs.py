@@ -19,9 +19,9 @@ from typing import Dict, Optional, Sequence, Tuple
 import numpy as np
 
 from facevid.errors import UserError
-from facevid.files import read_image_over_black, write_image
-from facevid.schema import ClassSchema
-from facevid.video import VideoWriter, overlay
+from facevid.io.files import read_image_over_black, write_image
+from facevid.data.schema import ClassSchema
+from facevid.io.video import VideoWriter, overlay
 from pipeline.writer import WriterThread
 from postprocess.composite import alpha_from_probs, blurred, composite, fit_background
 

@@ -15,12 +15,12 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from facevid.config import load_config
-from facevid.crops import union_box
-from facevid.detections import Detections
+from facevid.config.load import load_config
+from facevid.boxes.crops import union_box
+from facevid.boxes.detections import Detections
 from facevid.errors import ConfigError
-from facevid.frames import as_rgb_frame
-from facevid.schema import ClassSchema
+from facevid.io.frames import as_rgb_frame
+from facevid.data.schema import ClassSchema
 from postprocess.ensemble import channel_argmax, hard_vote, soft_vote
 from postprocess.grabcut import refine_labels
 
@@ -85,7 +85,7 @@ class Pipeline:
         self.new_video()
 
     def _crop_class(self) -> Optional[int]:
-        from stage2_seg.parser import CROP_CLASS
+        from stage2_seg.crop_rule import CROP_CLASS
         classes = {CROP_CLASS[p.crop_rule.mode] for p in self.parsers} - {None}
         if len(classes) > 1:
             raise ConfigError("the parsers crop different things (faces and persons); "

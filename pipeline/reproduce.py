@@ -17,13 +17,12 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Dict, List
 
-import numpy as np
 import yaml
 from tqdm import tqdm
 
-from facevid.config import load_config, public_view
-from facevid.files import write_bytes, write_json, write_text
-from facevid.synthetic import generate
+from facevid.config.load import load_config, public_view
+from facevid.io.files import write_bytes, write_json, write_text
+from facevid.synthetic.clips import generate
 from pipeline.pipeline import GrabCutSettings, Pipeline
 from postprocess.ensemble import channel_argmax
 
@@ -63,7 +62,7 @@ def _model_cfg(entry: Dict[str, Any], cfg: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def _train(stage_cfg: Dict[str, Any], out: Path) -> Dict[str, Any]:
-    from facevid.checkpoint import usable_checkpoint
+    from facevid.runtime.checkpoint import usable_checkpoint
     if stage_cfg["stage"] == "det":
         from stage1_detect.train import train
     else:
@@ -81,8 +80,8 @@ def _evaluate_rows(cfg: Dict[str, Any], out: Path) -> List[Dict[str, Any]]:
     pipeline gives each model's probabilities (model rows), the vote (ensemble row) and the
     refined labels (GrabCut row); the main model's resize and input-size rows are the same
     pipeline's `parse` with the main parser alone, on the same detections."""
-    from facevid.metrics import SegEvaluator
-    from facevid.splits import open_split
+    from facevid.metrics.segmentation import SegEvaluator
+    from facevid.data.splits import open_split
     from stage2_seg.parser import Parser
 
     pipe = Pipeline.from_config(out / "pipeline.yml")    # what tools/infer.py would run

@@ -8,9 +8,9 @@ import cv2
 import numpy as np
 import paddle
 
-from facevid.mask_boxes import boxes_from_label, detector_categories
-from facevid.readers import Reader
-from facevid.splits import face_ids, open_split
+from facevid.boxes.mask_boxes import boxes_from_label, detector_categories
+from facevid.data.readers import Reader
+from facevid.data.splits import face_ids, open_split
 
 MEAN = np.array([0.485, 0.456, 0.406], np.float32) * 255
 STD = np.array([0.229, 0.224, 0.225], np.float32) * 255
@@ -30,14 +30,14 @@ def to_chw(image: np.ndarray) -> np.ndarray:
 
 
 def categories(cfg: Dict[str, Any]) -> List[int]:
-    """COCO category ids of the detector's class indices (facevid.mask_boxes)."""
+    """COCO category ids of the detector's class indices (facevid.boxes.mask_boxes)."""
     return detector_categories(cfg["data"]["face_boxes"], cfg["data"]["person_boxes"])
 
 
 def gt_boxes(cfg: Dict[str, Any], label: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
     """Mask-derived boxes (M x 4 xyxy float32) and the detector's class indices (M)."""
     data = cfg["data"]
-    found = boxes_from_label(label, face_ids(cfg), data["ignore_index"], data["min_face_pixels"],
+    found = boxes_from_label(label, face_ids(cfg), data["ignore_index"], data["min_region_pixels"],
                              with_persons=data["person_boxes"], with_faces=data["face_boxes"])
     boxes = np.array([[x, y, x + w, y + h] for x, y, w, h in (b["bbox"] for b in found)],
                      np.float32).reshape(-1, 4)

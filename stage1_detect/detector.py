@@ -9,14 +9,15 @@ from typing import Any, Dict, Optional, Sequence, Tuple
 import numpy as np
 import paddle
 
-from facevid.config import load_config
-from facevid.detections import BoxCarrier, Detections, merge_duplicates
+from facevid.config.load import load_config
+from facevid.boxes.detections import BoxCarrier, Detections, merge_duplicates
 from facevid.errors import UserError
-from facevid.mask_boxes import FACE, PERSON
-from facevid.schema import ClassSchema
-from facevid.tracking import FlowTracker
+from facevid.boxes.mask_boxes import FACE, PERSON
+from facevid.data.schema import ClassSchema
+from facevid.boxes.tracking import FlowTracker
 from stage1_detect.data import categories, detector_inputs
 from stage1_detect.export import DetForward, exported_detector_forward
+from stage1_detect.model import trained_detector_model
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,6 @@ class Detector:
             return cls.from_config(cfg, exported_detector_forward(export_dir, threads))
         if weights is None:
             raise UserError(f"detector {config}: give weights or an export_dir")
-        from stage1_detect.train import trained_detector_model
         return cls.from_config(cfg, dygraph_detector_forward(trained_detector_model(cfg, Path(weights))))
 
     def raw(self, frame: np.ndarray) -> Detections:
@@ -103,7 +103,7 @@ class Detector:
 class VideoDetector:
     """A Detector for one video, returning the detections of one category (`class_id`, the
     one the parsers crop). The network runs on every `detect_every`-th frame; in between the
-    boxes follow the image by optical flow (facevid.tracking). A detector frame without any
+    boxes follow the image by optical flow (facevid.boxes.tracking). A detector frame without any
     detection reuses the last ones, for up to max_missing detector frames. Make a new one per
     video."""
 

@@ -13,11 +13,11 @@ from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 from tqdm import tqdm
 
-from facevid.crops import boxes_mask
-from facevid.detections import Detections, box_iou, crop_boxes
-from facevid.mask_boxes import CATEGORIES, FACE
-from facevid.readers import Reader
-from facevid.splits import face_ids, open_split
+from facevid.boxes.crops import boxes_mask
+from facevid.boxes.detections import Detections, box_iou, crop_boxes
+from facevid.boxes.mask_boxes import CATEGORIES, FACE
+from facevid.data.readers import Reader
+from facevid.data.splits import face_ids, open_split
 from stage1_detect.data import categories, gt_boxes
 from stage1_detect.detector import Detector
 

@@ -13,9 +13,9 @@ import numpy as np
 import paddle
 from paddle.static import InputSpec
 
-from facevid.config import public_view
-from facevid.files import atomic_dir, write_json
-from facevid.inference import META_FILE, one_at_a_time, open_predictor
+from facevid.config.load import public_view
+from facevid.io.files import atomic_dir, write_json
+from facevid.runtime.inference import META_FILE, one_at_a_time, open_predictor
 from stage1_detect.data import categories
 
 INPUTS = ("image", "im_shape", "scale_factor")

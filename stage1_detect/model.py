@@ -2,11 +2,13 @@
 import contextlib
 import copy
 import io
+from pathlib import Path
 from typing import Any, Dict
 
 import paddle
 
 from facevid.errors import ConfigError
+from facevid.runtime.checkpoint import load_weights
 
 # ppdet prints an install hint for numba (used by its video tracker, not by us) on import.
 with contextlib.redirect_stdout(io.StringIO()):
@@ -59,4 +61,13 @@ def build_detector(cfg: Dict[str, Any]) -> paddle.nn.Layer:
     if pretrained:
         from ppdet.utils.checkpoint import load_pretrain_weight
         load_pretrain_weight(model, pretrained)
+    return model
+
+
+def trained_detector_model(cfg: Dict[str, Any], weights: Path) -> paddle.nn.Layer:
+    """The config's detector with `weights` loaded, in eval mode (fresh parameter names)."""
+    with paddle.utils.unique_name.guard():
+        model = build_detector(cfg)
+    load_weights(weights, model)
+    model.eval()
     return model

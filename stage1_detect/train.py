@@ -1,30 +1,20 @@
 """Stage-1 training: Cascade-RCNN (PaddleDetection) on mask-derived boxes, in the shared loop
-(facevid.loop). The best weights are those with the highest face recall at the operating point,
+(facevid.runtime.loop). The best weights are those with the highest face recall at the operating point,
 AP breaking ties only by coming first: a detector that must not miss is chosen on misses."""
 from pathlib import Path
 from typing import Any, Dict
 
 import paddle
 
-from facevid.batches import IterationBatches, load_batches
-from facevid.loop import Task, build_optimizer, fit, seed_everything
-from facevid.mask_boxes import FACE
-from facevid.readers import check_every_frame
-from facevid.splits import open_split
+from facevid.data.batches import IterationBatches, load_batches
+from facevid.runtime.loop import Task, build_optimizer, fit, seed_everything
+from facevid.boxes.mask_boxes import FACE
+from facevid.data.readers import check_every_frame
+from facevid.data.splits import open_split
 from stage1_detect.data import DetSamples, categories, collate
 from stage1_detect.detector import Detector, dygraph_detector_forward
 from stage1_detect.evaluate import evaluate_detector
 from stage1_detect.model import build_detector
-
-
-def trained_detector_model(cfg: Dict[str, Any], weights: Path) -> paddle.nn.Layer:
-    """The config's detector with `weights` loaded, in eval mode (fresh parameter names)."""
-    from facevid.checkpoint import load_weights
-    with paddle.utils.unique_name.guard():
-        model = build_detector(cfg)
-    load_weights(weights, model)
-    model.eval()
-    return model
 
 
 def train(cfg: Dict[str, Any], out_dir: Path, resume: bool = False,

@@ -9,14 +9,14 @@ import cv2
 import numpy as np
 import paddle
 
-from facevid.crops import crop, expand_box, face_boxes
+from facevid.boxes.crops import crop, expand_box, region_boxes
 from facevid.errors import DataError
-from facevid.extra_sets import open_extra_sets
-from facevid.files import read_image
-from facevid.mask_boxes import person_boxes
-from facevid.readers import IMAGE_SUFFIXES, Reader
-from facevid.schema import ClassSchema
-from facevid.splits import face_ids, open_split
+from facevid.data.extra_sets import open_extra_sets
+from facevid.io.files import read_image
+from facevid.boxes.mask_boxes import person_boxes
+from facevid.data.readers import IMAGE_SUFFIXES, Reader
+from facevid.data.schema import ClassSchema
+from facevid.data.splits import face_ids, open_split
 from stage2_seg.augment import SIDES, color_jitter, mirror, partial_box, paste_onto, rotate
 from stage2_seg.temporal import PrevMaskNoise, simulated_prev_mask, with_prev_channel
 
@@ -28,7 +28,7 @@ def label_boxes(label: np.ndarray, mode: str, face_class_ids: List[int], ignore_
     """Boxes of the ground truth a model of crop `mode` is trained and evaluated on: each
     connected face (face), each connected non-background region (person); none for frame."""
     if mode == "face":
-        return face_boxes(label, face_class_ids, min_pixels)
+        return region_boxes(label, face_class_ids, min_pixels)
     if mode == "person":
         return person_boxes(label, ignore_index, min_pixels)
     return []
@@ -41,9 +41,9 @@ def gt_crop_boxes(cfg: Dict[str, Any], label: np.ndarray) -> List[Box]:
     data = cfg["data"]
     if data["crop"] == "frame":
         return [(0, 0, w, h)]
-    return [expand_box(b, data["face_margin"], (w, h))
+    return [expand_box(b, data["crop_margin"], (w, h))
             for b in label_boxes(label, data["crop"], face_ids(cfg), data["ignore_index"],
-                                 data["min_face_pixels"])]
+                                 data["min_region_pixels"])]
 
 
 # What every model here expects (recorded in exports): RGB, (x / 255 - mean) / std.
@@ -106,10 +106,10 @@ class TrainSamples:
         box: Box = aspect_window((w, h), tuple(train["crop_size"]), rng)
         if data["crop"] != "frame":
             boxes = label_boxes(label, data["crop"], ids, data["ignore_index"],
-                                data["min_face_pixels"])
+                                data["min_region_pixels"])
             if boxes:   # frames without a face train on the whole frame (all background)
                 shift = rng.uniform(-train["shift_jitter"], train["shift_jitter"], 2)
-                box = expand_box(boxes[rng.integers(len(boxes))], data["face_margin"], (w, h),
+                box = expand_box(boxes[rng.integers(len(boxes))], data["crop_margin"], (w, h),
                                  scale=rng.uniform(*train["scale_jitter"]), shift=tuple(shift))
                 if rng.random() < train["partial_crop_prob"]:
                     box = partial_box(box, SIDES[rng.integers(4)], (1 / 3, 2 / 3)[rng.integers(2)])

@@ -8,14 +8,15 @@ import numpy as np
 import paddle
 from tqdm import tqdm
 
-from facevid.files import write_image
-from facevid.metrics import SegEvaluator, scores_from_confusion
-from facevid.readers import Reader
-from facevid.splits import open_split
+from facevid.io.files import write_image
+from facevid.metrics.segmentation import SegEvaluator, scores_from_confusion
+from facevid.data.readers import Reader
+from facevid.data.splits import open_split
 from postprocess.ensemble import channel_argmax, softmax
 from stage2_seg.augment import low_resolution
 from stage2_seg.data import gt_crop_boxes
-from stage2_seg.parser import Parser, dygraph_forward
+from stage2_seg.parser import Parser
+from stage2_seg.forward import dygraph_forward
 from stage2_seg.temporal import with_prev_channel
 
 

@@ -1,8 +1,8 @@
 """Export a stage-2 model to a static Paddle Inference model whose output is logits (not an
 argmax: the postprocess resizes soft logits before deciding), and run it with oneDNN.
 
-DESIGN.md section 2 measured OCRNet+HRNet_W18 at 480x480 on the 2-core CPU: 0.62 s per frame
-through Paddle Inference with oneDNN against 3.13 s in dygraph, with the same outputs.
+Paddle Inference with oneDNN gives the same outputs several times faster than dygraph on the
+CPU (bench/forward_speed.py; the README's speed tables).
 """
 import json
 from pathlib import Path
@@ -11,12 +11,13 @@ from typing import Any, Dict
 import numpy as np
 import paddle
 
-from facevid.config import public_view
+from facevid.config.load import public_view
 from facevid.errors import UserError
-from facevid.files import atomic_dir, write_json
-from facevid.inference import META_FILE, MODEL_FILE, PARAMS_FILE, is_export, one_at_a_time, open_predictor
+from facevid.io.files import atomic_dir, write_json
+from facevid.runtime.inference import META_FILE, MODEL_FILE, PARAMS_FILE, is_export, one_at_a_time, open_predictor
 from stage2_seg.data import NORMALIZATION
-from stage2_seg.parser import CropRule, Forward, build_trained_model
+from stage2_seg.crop_rule import CropRule
+from stage2_seg.forward import Forward, build_trained_model
 
 
 

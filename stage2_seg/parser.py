@@ -1,71 +1,29 @@
 """Parsing frames with one stage-2 model, dygraph or exported (Paddle Inference).
 
 The parser owns its crop contract: it turns a detector's `Detections` into crops with the
-margin and square rule its model was trained with (`data.crop`, `data.face_margin`), parses
+margin and square rule its model was trained with (`data.crop`, `data.crop_margin`), parses
 them at its input size, and pastes the soft logits back into the frame. The detector hands over
 detections only.
 
 A `Forward` maps a normalised batch N x 3 x h x w to logits N x C x h x w (numpy in, numpy
 out), so the same code runs either backend. Logits stay soft until the frame is assembled.
 """
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
-import paddle
-import paddle.nn.functional as F
 
-from facevid.config import load_config
-from facevid.crops import (CropInfo, background_hwc, crop, frame_background_logits, paste_logits,
-                           union_box)
-from facevid.detections import Detections, crop_boxes
+from facevid.boxes.crops import (CropInfo, background_hwc, crop, frame_background_logits, paste_logits,
+                                 union_box)
+from facevid.boxes.detections import Detections
+from facevid.config.load import load_config
+from facevid.data.schema import ClassSchema
 from facevid.errors import ConfigError
-from facevid.mask_boxes import FACE, PERSON
-from facevid.schema import ClassSchema
 from postprocess.ensemble import softmax
+from stage2_seg.crop_rule import Box, CropRule
 from stage2_seg.data import normalize
-
-Forward = Callable[[np.ndarray], np.ndarray]
-Box = Tuple[int, int, int, int]
-# What each training crop mode crops around at inference: the detector category, or the frame.
-CROP_CLASS = {"face": FACE, "person": PERSON, "frame": None}
-
-
-@dataclass(frozen=True)
-class CropRule:
-    """How a parser's crops are cut: around detections of `mode` (face, person) grown by
-    `margin` of their size on each side (square or not), or the whole frame (mode frame)."""
-    mode: str
-    margin: float
-    square: bool = True
-
-    @classmethod
-    def from_config(cls, cfg: Dict[str, Any]) -> "CropRule":
-        return cls(cfg["data"]["crop"], float(cfg["data"]["face_margin"]), True)
-
-    def boxes(self, dets: Detections, frame_size: Tuple[int, int],
-              whole_frame_fallback: bool = True) -> List[Box]:
-        """Crop boxes for a frame (W, H). Nothing detected: the whole frame as one crop with
-        `whole_frame_fallback` (footage already cropped to a face, or a close-up the detector
-        missed), else no crop at all (the frame is background)."""
-        if self.mode == "frame":
-            return [(0, 0, frame_size[0], frame_size[1])]
-        return crop_boxes(dets, frame_size, self.margin, self.square, CROP_CLASS[self.mode],
-                          fallback_whole_frame=whole_frame_fallback)
-
-
-def dygraph_forward(model: paddle.nn.Layer) -> Forward:
-    """A Forward running a dygraph model in eval mode (the caller sets model.eval())."""
-    @paddle.no_grad()
-    def run(batch: np.ndarray) -> np.ndarray:
-        x = paddle.to_tensor(batch)
-        logits = model(x)[0]
-        if logits.shape[2:] != x.shape[2:]:
-            logits = F.interpolate(logits, x.shape[2:], mode="bilinear")
-        return logits.numpy()
-    return run
-
+from stage2_seg.export import exported_forward, read_export_record
+from stage2_seg.forward import Forward, build_trained_model, dygraph_forward
 
 class Parser:
     """One stage-2 model: crops at its input size, optional mirror-aware flip TTA."""
@@ -99,7 +57,6 @@ class Parser:
                               "(stage: seg) config")
         name = name or Path(config).stem
         if export_dir is not None:
-            from stage2_seg.export import exported_forward, read_export_record
             record = read_export_record(export_dir, cfg)
             return cls.from_config(cfg, exported_forward(export_dir, threads), name,
                                    size=tuple(record["input_size"]))
@@ -164,15 +121,3 @@ class Parser:
         if region is not None:
             out[:, y0:y1, x0:x1] = softmax(region)
         return out
-
-
-def build_trained_model(cfg: Dict[str, Any], weights: Path) -> paddle.nn.Layer:
-    """The config's model with `weights` loaded, in eval mode. A fresh name scope keeps
-    parameter names independent of what else the process built."""
-    from facevid.checkpoint import load_weights
-    from stage2_seg.components import build_model
-    with paddle.utils.unique_name.guard():
-        model = build_model(cfg)
-    load_weights(weights, model)
-    model.eval()
-    return model

@@ -17,9 +17,9 @@ import cv2
 import numpy as np
 
 from facevid.errors import UserError
-from facevid.files import read_image, write_image, write_json
-from facevid.package_files import package_file
-from facevid.readers import IMAGE_SUFFIXES
+from facevid.io.files import read_image, write_image, write_json
+from facevid.io.package_files import package_file
+from facevid.data.readers import IMAGE_SUFFIXES
 
 MODNET_PACKAGE = "photobooth"
 MODNET_FILE = "utils/rembg/models/modnet.onnx"

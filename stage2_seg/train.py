@@ -1,14 +1,14 @@
 """Stage-2 training: the recipe's samples, model and loss terms plugged into the shared loop
-(facevid.loop: seeded, atomic checkpoints, exact resume, evaluation, VisualDL, multi-process)."""
+(facevid.runtime.loop: seeded, atomic checkpoints, exact resume, evaluation, VisualDL, multi-process)."""
 from pathlib import Path
 from typing import Any, Dict
 
 import paddle
 
-from facevid.batches import IterationBatches, load_batches
-from facevid.loop import Task, build_optimizer, fit, seed_everything
-from facevid.readers import check_every_frame
-from facevid.splits import open_split
+from facevid.data.batches import IterationBatches, load_batches
+from facevid.runtime.loop import Task, build_optimizer, fit, seed_everything
+from facevid.data.readers import check_every_frame
+from facevid.data.splits import open_split
 from stage2_seg.components import build_model
 from stage2_seg.data import TrainSamples, collate_seg
 from stage2_seg.evaluate import evaluate

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from facevid.synthetic import generate
+from facevid.synthetic.clips import generate
 from tests.helpers import DEFAULT_SHARED_DATA, SHARED_ENV, shared_data_hidden
 
 _SHARED = str(DEFAULT_SHARED_DATA.parent.resolve())

@@ -16,7 +16,7 @@ import numpy as np
 
 from facevid.cli import run_main
 from facevid.errors import DataError
-from facevid.files import WRITE_SUFFIXES, read_image, write_image
+from facevid.io.files import WRITE_SUFFIXES, read_image, write_image
 
 
 def load_tile(spec: str) -> np.ndarray:

@@ -17,11 +17,11 @@ import argparse
 import sys
 
 from facevid.cli import run_main
-from facevid.config import load_config
+from facevid.config.load import load_config
 from facevid.errors import UserError
-from facevid.files import atomic_dir, check_not_inputs, check_output_folder, write_json
-from facevid.schema import load_schema
-from facevid.score_folders import score_folders
+from facevid.io.files import atomic_dir, check_not_inputs, check_output_folder, write_json
+from facevid.data.schema import load_schema
+from facevid.metrics.score_folders import score_folders
 
 
 def summary(metrics: dict) -> str:
@@ -44,7 +44,7 @@ def _evaluate_detector(cfg: dict, args) -> dict:
 
 def _evaluate_parser(cfg: dict, args) -> dict:
     from stage2_seg.evaluate import evaluate       # paddle only once the config is valid
-    from stage2_seg.parser import build_trained_model
+    from stage2_seg.forward import build_trained_model
     model = build_trained_model(cfg, args.weights)
     if args.save_pred:
         with atomic_dir(args.save_pred, overwrite=args.overwrite) as tmp:

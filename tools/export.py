@@ -8,8 +8,8 @@ Example:
 import argparse
 
 from facevid.cli import run_main
-from facevid.config import load_config
-from facevid.files import check_not_inputs, check_output_folder
+from facevid.config.load import load_config
+from facevid.io.files import check_not_inputs, check_output_folder
 
 
 def main() -> None:

@@ -33,10 +33,10 @@ import numpy as np
 from tqdm import tqdm
 
 from facevid.cli import run_main
-from facevid.config import load_config
+from facevid.config.load import load_config
 from facevid.errors import UserError
-from facevid.files import atomic_dir, check_not_inputs, check_output_folder, write_json
-from facevid.video import FrameSource
+from facevid.io.files import atomic_dir, check_not_inputs, check_output_folder, write_json
+from facevid.io.video import FrameSource
 from pipeline.outputs import DEFAULT_SAVE, Backdrop, FrameOutputs, check_save_kinds
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,15 +112,20 @@ def main() -> None:
         wall = time.perf_counter() - started
         n = len(stats["frame_names"])
         write_json(tmp / "summary.json", {
-            "frames": n, "task": args.task, **stats,
-            "input": ("video" if args.video else "image" if args.image
-                      else "video frames" if args.video_frames else "independent photos"),
+            "frames": n, "task": args.task, **stats, "input": _input_kind(args),
             "mean_detections_per_frame": float(np.mean(stats["detections_per_frame"])),
             "seconds_total": wall, "frames_per_second": n / wall,
             "skipped_inputs": frames.skipped,
             "video_frames_in_header": frames.expected_frames if frames.video is not None else None,
             "pipeline": str(pipeline_path), "opts": args.opts, "class_names": list(pipe.schema.class_names),
             **written})
+    _report(args, frames, written, backdrop, outputs.first_size)
+    print(f"{n} frames -> {args.out} ({n / wall:.2f} frames/s)")
+
+
+def _report(args, frames: FrameSource, written: dict, backdrop: Backdrop, first_size) -> None:
+    """What the user should know about the run besides its speed: skipped inputs, a video that
+    ended early, resized frames and backgrounds."""
     for item in frames.skipped:
         print(f"warning: skipped {item['reason']}", file=sys.stderr)
     if frames.decoded is not None:
@@ -130,10 +135,15 @@ def main() -> None:
     if written["video_frames_resized_to_first_size"]:
         print(f"note: the video's frame size changed; {written['video_frames_resized_to_first_size']} "
               "frames were resized to the first frame's size in the output videos")
-    if backdrop.image is not None and backdrop.image.shape[:2] != tuple(reversed(outputs.first_size or (0, 0))):
+    if backdrop.image is not None and backdrop.image.shape[:2] != tuple(reversed(first_size or (0, 0))):
         print(f"note: the background ({backdrop.image.shape[1]}x{backdrop.image.shape[0]}) was "
               "resized and centre-cropped to the frame size")
-    print(f"{n} frames -> {args.out} ({n / wall:.2f} frames/s)")
+
+
+def _input_kind(args) -> str:
+    if args.video or args.image:
+        return "video" if args.video else "image"
+    return "video frames" if args.video_frames else "independent photos"
 
 
 def run_frames(pipe, frames: FrameSource, outputs: FrameOutputs, photos: bool = False) -> dict:

@@ -12,12 +12,12 @@ import sys
 from tqdm import tqdm
 
 from facevid.cli import run_main
-from facevid.config_specs import READER_FORMATS
-from facevid.files import write_json
-from facevid.mask_boxes import coco_from_reader
-from facevid.splits import box_class_ids
-from facevid.readers import open_reader
-from facevid.schema import load_schema
+from facevid.config.specs import READER_FORMATS
+from facevid.io.files import write_json
+from facevid.boxes.mask_boxes import coco_from_reader
+from facevid.data.splits import box_class_ids
+from facevid.data.readers import open_reader
+from facevid.data.schema import load_schema
 
 
 def main() -> None:

@@ -21,8 +21,8 @@ from pathlib import Path
 from tqdm import tqdm
 
 from facevid.cli import run_main
-from facevid.face_scenes import SceneSettings, label_lut, make_scenes, split_backgrounds, split_faces
-from facevid.schema import load_schema
+from facevid.synthetic.face_scenes import SceneSettings, label_lut, make_scenes, split_backgrounds, split_faces
+from facevid.data.schema import load_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 SPLITS = ROOT / "configs" / "splits"

@@ -25,9 +25,9 @@ import numpy as np
 import yaml
 
 from facevid.cli import run_main
-from facevid.files import atomic_dir, read_label, write_image, write_text
-from facevid.readers import matte_label
-from facevid.splits import read_split_file
+from facevid.io.files import atomic_dir, read_label, write_image, write_text
+from facevid.data.readers import matte_label
+from facevid.data.splits import read_split_file
 
 SPLITS = Path(__file__).resolve().parent.parent / "configs" / "splits"
 IGNORE = 255

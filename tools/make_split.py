@@ -18,9 +18,9 @@ from pathlib import Path
 import yaml
 
 from facevid.cli import run_main
-from facevid.files import write_text
-from facevid.readers import ImageMaskFolder
-from facevid.splits import frame_name, hash_split
+from facevid.io.files import write_text
+from facevid.data.readers import ImageMaskFolder
+from facevid.data.splits import frame_name, hash_split
 
 GROUPS = {
     "image": lambda name: name,

@@ -7,7 +7,7 @@ import argparse
 from tqdm import tqdm
 
 from facevid.cli import run_main
-from facevid.synthetic import TASKS, generate
+from facevid.synthetic.clips import TASKS, generate
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ Hyperparameters live in the YAML; change one for a run with --opts key.path=valu
 import argparse
 
 from facevid.cli import run_main
-from facevid.config import load_config
+from facevid.config.load import load_config
 
 
 def main() -> None:

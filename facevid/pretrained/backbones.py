@@ -6,7 +6,7 @@ from typing import Dict
 import numpy as np
 
 from facevid.errors import UserError
-from facevid.package_files import package_file
+from facevid.io.package_files import package_file
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import paddle
 from paddle.vision import models
 
 from facevid.errors import DataError
-from facevid.files import write_bytes
+from facevid.io.files import write_bytes
 from facevid.pretrained.backbones import torchvision_to_paddle
 from facevid.pretrained.torch_file import read_torch_state_dict
 

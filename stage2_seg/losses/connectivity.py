@@ -4,7 +4,7 @@ PP-HumanSeg scores, per class, how well the connected components of the predicti
 of the ground truth: SC = sum of IoUs of overlapping (predicted, true) component pairs divided by
 the number of pairs plus unmatched components, and the loss is 1 - SC. PaddleSeg's
 `SemanticConnectivityLoss` builds the prediction with `paddle.to_tensor(argmax)`, so no gradient
-reaches the logits (PaddleSeg issue 2695; DESIGN.md section 3).
+reaches the logits (PaddleSeg issue 2695; docs/DESIGN.md section 3).
 
 Here the component structure comes from the argmax without gradient, and every term is soft in
 the class probability p, so the loss steers it:

@@ -15,7 +15,7 @@ import paddle.nn as nn
 import paddle.nn.functional as F
 from paddleseg.cvlibs import manager
 
-from facevid.extra_sets import PARTIAL_BASE
+from facevid.data.extra_sets import PARTIAL_BASE
 
 
 def plain_labels(labels: paddle.Tensor, ignore_index: int = 255) -> paddle.Tensor:

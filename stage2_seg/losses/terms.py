@@ -13,7 +13,7 @@ import paddle
 import paddle.nn as nn
 
 from facevid.errors import ConfigError
-from facevid.extra_sets import partial_sets
+from facevid.data.extra_sets import partial_sets
 from stage2_seg.components import build_component
 from stage2_seg.losses.partial import plain_labels
 

@@ -1,6 +1,6 @@
 import pytest
 
-from facevid.config import load_config
+from facevid.config.load import load_config
 from facevid.errors import ConfigError
 from tests.helpers import CONFIGS, TINY
 
@@ -97,3 +97,12 @@ def test_opts_reach_into_loss_terms():
     assert cfg["loss"][2]["coef"] == 0.1 and cfg["loss"][0]["coef"] == 1.0
     with pytest.raises(ConfigError, match="'loss.7' is not an item of a 3-item list"):
         load_config(TINY, ["loss.7.coef=0.1"])
+
+
+def test_an_old_key_name_is_told_its_new_name(tmp_path):
+    path = tmp_path / "old.yml"
+    path.write_text(f"_base_: {TINY}\ndata:\n  face_margin: 0.3\n")
+    with pytest.raises(ConfigError, match="'data.face_margin' was renamed 'data.crop_margin'"):
+        load_config(path)
+    with pytest.raises(ConfigError, match="'data.min_face_pixels' was renamed 'data.min_region_pixels'"):
+        load_config(TINY, ["data.min_face_pixels=20"])

@@ -1,18 +1,18 @@
 import numpy as np
 import pytest
 
-from facevid.crops import (UNCOVERED_BACKGROUND_LOGIT, crop, expand_box, face_boxes,
+from facevid.boxes.crops import (UNCOVERED_BACKGROUND_LOGIT, crop, expand_box, region_boxes,
                            paste_logits)
 
 
-def test_face_boxes_from_a_hand_made_label_map():
+def test_region_boxes_from_a_hand_made_label_map():
     label = np.zeros((40, 60), np.uint8)
     label[5:15, 10:20] = 1           # face A: skin with an eye inside
     label[8:10, 12:14] = 4
     label[20:36, 30:50] = 1          # face B, larger
     label[0:3, 0:60] = 14            # hair: not a face class here
     label[38:40, 58:60] = 1          # 4 pixels: below min_pixels
-    boxes = face_boxes(label, face_ids=[1, 4], min_pixels=16)
+    boxes = region_boxes(label, class_ids=[1, 4], min_pixels=16)
     assert boxes == [(30.0, 20.0, 50.0, 36.0), (10.0, 5.0, 20.0, 15.0)]
 
 
@@ -65,7 +65,7 @@ def test_nearest_mode_pastes_the_crop_argmax_as_hard_blocks():
 
 
 def test_boxes_mask_marks_exactly_the_pixels_inside_the_boxes():
-    from facevid.crops import boxes_mask
+    from facevid.boxes.crops import boxes_mask
     mask = boxes_mask([(1, 0, 3, 2), (2, 1, 4, 3)], (4, 5))
     assert mask.tolist() == [[False, True, True, False, False],
                              [False, True, True, True, False],

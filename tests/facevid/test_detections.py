@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from facevid.detections import BoxCarrier, Detections, box_iou, crop_boxes, merge_duplicates
+from facevid.boxes.detections import BoxCarrier, Detections, box_iou, crop_boxes, merge_duplicates
 
 
 def _dets(boxes, scores, classes):

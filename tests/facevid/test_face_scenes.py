@@ -2,9 +2,9 @@
 filling the frame; labels follow the pixels, and the same seed gives the same scenes."""
 import numpy as np
 
-from facevid.crops import face_boxes
-from facevid.face_scenes import FaceSource, SceneSettings, label_lut, render_scene
-from facevid.schema import load_schema
+from facevid.boxes.crops import region_boxes
+from facevid.synthetic.face_scenes import FaceSource, SceneSettings, label_lut, render_scene
+from facevid.data.schema import load_schema
 
 SCHEMA = load_schema("celebamask_hq")
 SKIN, HAIR = SCHEMA.index("skin"), SCHEMA.index("hair")
@@ -44,7 +44,7 @@ def test_context_pastes_the_whole_photo_with_labels_only_on_the_face():
     surroundings = (image == 90).all(axis=2)
     assert surroundings.sum() > 100                     # the photo around the face came along
     assert (label[surroundings] == 0).all()
-    box = face_boxes(label, SCHEMA.face_class_ids)[0]
+    box = region_boxes(label, SCHEMA.face_class_ids)[0]
     assert 28 <= box[2] - box[0] <= 32                  # the face at the asked width
 
 
@@ -65,7 +65,7 @@ def test_same_seed_same_scene():
 
 
 def test_background_split_keeps_each_sequence_on_one_side(tmp_path):
-    from facevid.face_scenes import split_backgrounds
+    from facevid.synthetic.face_scenes import split_backgrounds
     for seq in ("bear", "car", "cows", "duck", "goat", "horse", "rhino", "swan"):
         for frame in range(3):
             (tmp_path / f"{seq}_{frame:05d}.jpg").write_bytes(b"")

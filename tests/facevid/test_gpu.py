@@ -4,9 +4,9 @@ import pytest
 import stage2_seg  # noqa: F401  (sets FLAGS_set_to_1d before paddle)
 import paddle
 
-from facevid.config import load_config
+from facevid.config.load import load_config
 from facevid.errors import ConfigError
-from facevid.gpu import convert_sync_bn
+from facevid.runtime.gpu import convert_sync_bn
 from stage2_seg.components import build_model
 from stage2_seg.train import train
 from tests.helpers import MICRO_EANET, MICRO_OPTS, TINY, TINY_EANET

@@ -1,8 +1,8 @@
 import numpy as np
 
-from facevid.files import write_image
-from facevid.mask_boxes import FACE, PERSON, boxes_from_label, coco_from_reader
-from facevid.readers import ChallengeClips
+from facevid.io.files import write_image
+from facevid.boxes.mask_boxes import FACE, PERSON, boxes_from_label, coco_from_reader
+from facevid.data.readers import ChallengeClips
 
 
 def _label():

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from facevid.metrics import (SegEvaluator, boundary_f, confusion_matrix, decay, region_j,
+from facevid.metrics.segmentation import (SegEvaluator, boundary_f, confusion_matrix, decay, region_j,
                              scores_from_confusion)
 
 
@@ -78,7 +78,7 @@ def test_decay_and_video_measures_over_a_clip():
 
 
 def test_flicker_is_prediction_changes_minus_ground_truth_changes():
-    from facevid.metrics import SegEvaluator
+    from facevid.metrics.segmentation import SegEvaluator
     gt = np.zeros((4, 4), np.uint8)
     gt[:2] = 1                                   # still ground truth: no real motion
     evaluator = SegEvaluator(2)

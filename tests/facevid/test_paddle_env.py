@@ -4,7 +4,7 @@ import sys
 
 import numpy as np
 
-from facevid.files import write_image
+from facevid.io.files import write_image
 
 
 def test_png_labels_decode_in_a_process_that_imports_a_stage_first(tmp_path):
@@ -12,7 +12,7 @@ def test_png_labels_decode_in_a_process_that_imports_a_stage_first(tmp_path):
     label[100:300, 200:500] = 255
     write_image(tmp_path / "mask.png", label)
     code = ("import stage2_seg.train\n"          # imports paddle: before the fix, cv2 came later
-            "from facevid.files import read_label\n"
+            "from facevid.io.files import read_label\n"
             f"print(int(read_label({str(tmp_path / 'mask.png')!r}).sum() // 255))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]

@@ -3,10 +3,10 @@ import numpy as np
 import pytest
 
 import facevid.paddle_env  # noqa: F401  (before paddle)
-from facevid.demo_assets import asset_path
+from facevid.io.demo_assets import asset_path
 from facevid.errors import DataError
-from facevid.files import read_image
-from facevid.package_files import package_file
+from facevid.io.files import read_image
+from facevid.io.package_files import package_file
 from facevid.pretrained.backbones import BACKBONES
 from facevid.pretrained.torch_file import read_torch_state_dict
 

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from facevid.errors import DataError
-from facevid.files import write_image
-from facevid.readers import CelebAMaskHQ, ChallengeClips, Helen, ImageMaskFolder, LaPa
-from facevid.schema import load_schema
+from facevid.io.files import write_image
+from facevid.data.readers import CelebAMaskHQ, ChallengeClips, Helen, ImageMaskFolder, LaPa
+from facevid.data.schema import load_schema
 
 
 def _image(h=8, w=10, value=100):

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from facevid.errors import ConfigError
-from facevid.schema import load_schema, parse_schema
+from facevid.data.schema import load_schema, parse_schema
 
 
 @pytest.mark.parametrize("name,count,pairs", [

@@ -3,10 +3,10 @@ import numpy as np
 import pytest
 import yaml
 
-from facevid.config import load_config
+from facevid.config.load import load_config
 from facevid.errors import ConfigError, DataError
-from facevid.files import write_image
-from facevid.splits import hash_split, open_split
+from facevid.io.files import write_image
+from facevid.data.splits import hash_split, open_split
 from tests.helpers import TINY
 
 

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 from facevid.errors import DataError
-from facevid.files import read_label
-from facevid.schema import load_schema
-from facevid.synthetic import generate, render_clip
-from facevid.synthetic_person import PersonPose, draw_person, random_look
+from facevid.io.files import read_label
+from facevid.data.schema import load_schema
+from facevid.synthetic.clips import generate, render_clip
+from facevid.synthetic.persons import PersonPose, draw_person, random_look
 
 SCHEMA = load_schema("sfp18")
 

@@ -1,8 +1,8 @@
 """Boxes follow the pixels inside them between detector runs."""
 import numpy as np
 
-from facevid.detections import Detections
-from facevid.tracking import FlowTracker
+from facevid.boxes.detections import Detections
+from facevid.boxes.tracking import FlowTracker
 
 
 def _frame(x: int, y: int) -> np.ndarray:

@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 
 from facevid.errors import DataError
-from facevid.files import write_image
-from facevid.schema import load_schema
-from facevid.video import FrameSource, VideoWriter, legend, overlay
+from facevid.io.files import write_image
+from facevid.data.schema import load_schema
+from facevid.io.video import FrameSource, VideoWriter, legend, overlay
 
 SCHEMA = load_schema("sfp18")
 

@@ -6,15 +6,16 @@ import yaml
 import stage2_seg  # noqa: F401  (sets FLAGS_set_to_1d before paddle)
 import paddle
 
-from facevid.checkpoint import save_weights
-from facevid.config import load_config
+from facevid.runtime.checkpoint import save_weights
+from facevid.config.load import load_config
 from facevid.errors import ConfigError
-from facevid.mask_boxes import PERSON
-from facevid.schema import load_schema
+from facevid.boxes.mask_boxes import PERSON
+from facevid.data.schema import load_schema
 from pipeline.mask_detector import MaskDetector
 from pipeline.pipeline import Pipeline
 from stage2_seg.components import build_model
-from stage2_seg.parser import CropRule, Parser
+from stage2_seg.crop_rule import CropRule
+from stage2_seg.parser import Parser
 from tests.helpers import ROOT
 
 

@@ -4,13 +4,14 @@ are known exactly."""
 import numpy as np
 import pytest
 
-from facevid.detections import Detections
+from facevid.boxes.detections import Detections
 from facevid.errors import ConfigError
-from facevid.mask_boxes import FACE
-from facevid.schema import load_schema
+from facevid.boxes.mask_boxes import FACE
+from facevid.data.schema import load_schema
 from pipeline.pipeline import GrabCutSettings, Pipeline
 from stage1_detect.detector import OperatingPoint
-from stage2_seg.parser import CropRule, Parser
+from stage2_seg.crop_rule import CropRule
+from stage2_seg.parser import Parser
 
 
 class WhiteSquareDetector:
@@ -88,7 +89,7 @@ def test_an_unknown_no_detection_mode_is_a_config_error():
 def _run_infer_frames(pipe: Pipeline, folder, photos: bool) -> dict:
     """tools/infer.py's frame loop over a folder, labels kept by name."""
     import importlib.util
-    from facevid.video import FrameSource
+    from facevid.io.video import FrameSource
     from tests.helpers import ROOT
     spec = importlib.util.spec_from_file_location("infer_tool", ROOT / "tools" / "infer.py")
     infer = importlib.util.module_from_spec(spec)
@@ -105,7 +106,7 @@ def _run_infer_frames(pipe: Pipeline, folder, photos: bool) -> dict:
 
 
 def test_two_photos_in_one_dir_each_get_the_result_they_get_alone(tmp_path):
-    from facevid.files import write_image
+    from facevid.io.files import write_image
     write_image(tmp_path / "a.png", _frame((10, 8, 30, 28)))       # a face
     write_image(tmp_path / "b.png", _frame())                      # nobody
     labels, stats = _run_infer_frames(_pipeline(detect_every=4), tmp_path, photos=True)

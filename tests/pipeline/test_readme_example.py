@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from facevid.demo_assets import asset_path
+from facevid.io.demo_assets import asset_path
 from facevid.errors import DataError
 from tests.helpers import ROOT
 

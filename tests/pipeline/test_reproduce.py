@@ -6,8 +6,8 @@ import sys
 import pytest
 import yaml
 
-from facevid.schema import load_schema
-from facevid.score_folders import score_folders
+from facevid.data.schema import load_schema
+from facevid.metrics.score_folders import score_folders
 
 from tests.helpers import MICRO_SEG, ROOT
 

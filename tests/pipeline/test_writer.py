@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from facevid.errors import DataError
-from facevid.schema import load_schema
+from facevid.data.schema import load_schema
 from pipeline.outputs import FrameOutputs
 from pipeline.writer import WriterThread
 

@@ -12,9 +12,9 @@ import pytest
 
 import stage2_seg  # noqa: F401  (sets FLAGS_set_to_1d before paddle)
 
-from facevid.metrics import SegEvaluator
-from facevid.readers import ImageMaskFolder
-from facevid.splits import read_split_file, select_frames
+from facevid.metrics.segmentation import SegEvaluator
+from facevid.data.readers import ImageMaskFolder
+from facevid.data.splits import read_split_file, select_frames
 from tests.helpers import CONFIGS, needs_shared, shared_data
 
 DAVIS = shared_data("davis_person")
@@ -104,10 +104,10 @@ def test_the_shipped_face_pipeline_finds_and_parses_the_astronaut():
     """scikit-image's public-domain NASA portrait (installed with the demo assets; no labels):
     the face is detected, its middle is parsed as face, the top of the head as hair, and the
     rocket and the flag beside her are left alone. Regions in the 512x512 image's pixels."""
-    from facevid.demo_assets import asset_path
-    from facevid.detections import box_iou
+    from facevid.io.demo_assets import asset_path
+    from facevid.boxes.detections import box_iou
     from facevid.errors import DataError
-    from facevid.files import read_image
+    from facevid.io.files import read_image
     from pipeline.pipeline import Pipeline
     try:
         frame = read_image(asset_path("astronaut"))

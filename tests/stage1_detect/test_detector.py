@@ -5,7 +5,7 @@ import pytest
 import stage1_detect  # noqa: F401  (sets FLAGS_set_to_1d before paddle)
 import paddle
 
-from facevid.config import load_config
+from facevid.config.load import load_config
 from facevid.errors import ConfigError
 from stage1_detect.data import DetSamples, collate
 from stage1_detect.detector import Detector, VideoDetector
@@ -92,8 +92,8 @@ def test_recipe_configs_build_including_deformable_convolutions():
 
 
 def test_a_person_only_detector_reports_person_categories(tmp_path):
-    from facevid.mask_boxes import PERSON
-    from facevid.synthetic import generate
+    from facevid.boxes.mask_boxes import PERSON
+    from facevid.synthetic.clips import generate
     data = generate(tmp_path / "p", clips=1, seed=1, frames=2, size=(128, 96), task="portrait")
     cfg = load_config(ROOT / "configs" / "stage1_cascade_rcnn_persons_cpu.yml",
                       MICRO_DET + ["data.format=challenge", f"data.train_root={data}",
@@ -115,7 +115,7 @@ def test_a_person_only_detector_reports_person_categories(tmp_path):
 
 def test_the_exported_detector_finds_what_the_dygraph_one_finds(synth_root, tmp_path):
     from stage1_detect.export import export_detector
-    from stage1_detect.train import trained_detector_model
+    from stage1_detect.model import trained_detector_model
     cfg = _cfg(synth_root, "infer.score_threshold=0.0")
     with paddle.utils.unique_name.guard():
         model = build_detector(cfg)
@@ -123,14 +123,14 @@ def test_the_exported_detector_finds_what_the_dygraph_one_finds(synth_root, tmp_
     for param in model.parameters():              # a lopsided model that finds boxes
         if not param.stop_gradient and len(param.shape) > 1:
             param.set_value(param.numpy() + rng.normal(0, 0.05, param.shape).astype(np.float32))
-    from facevid.checkpoint import save_weights
+    from facevid.runtime.checkpoint import save_weights
     save_weights(tmp_path / "w.pdparams", model)
     export_detector(cfg, trained_detector_model(cfg, tmp_path / "w.pdparams"), tmp_path / "w.pdparams",
                     tmp_path / "export")
     opts = MICRO_DET + ["infer.score_threshold=0.0"]
     dygraph = Detector.from_files(TINY_DET, tmp_path / "w.pdparams", opts)
     exported = Detector.from_files(TINY_DET, opts=opts, export_dir=tmp_path / "export")
-    from facevid.readers import ChallengeClips
+    from facevid.data.readers import ChallengeClips
     frame = ChallengeClips(synth_root).load(0)[0]
     a, b = dygraph.raw(frame), exported.raw(frame)
     assert len(a) == len(b) > 0

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from facevid.schema import load_schema
+from facevid.data.schema import load_schema
 from stage2_seg.augment import color_jitter, mirror, partial_box, paste_onto, rotate
 
 SCHEMA = load_schema("sfp18")
@@ -97,7 +97,7 @@ def test_low_resolution_keeps_the_size_and_smooth_regions_and_loses_fine_detail(
 
 
 def test_lowres_evaluation_range_is_checked():
-    from facevid.config import load_config
+    from facevid.config.load import load_config
     from facevid.errors import ConfigError
     from tests.helpers import TINY
     with pytest.raises(ConfigError, match="lowres_scale"):

@@ -5,10 +5,11 @@ import pytest
 import stage2_seg  # noqa: F401  (sets FLAGS_set_to_1d before paddle)
 import paddle
 
-from facevid.config import load_config
+from facevid.config.load import load_config
 from facevid.errors import ConfigError
 from stage2_seg.components import build_model
-from stage2_seg.parser import Parser, dygraph_forward
+from stage2_seg.parser import Parser
+from stage2_seg.forward import dygraph_forward
 from stage2_seg.losses.terms import LossComputer
 from tests.helpers import MICRO_EANET, ROOT
 

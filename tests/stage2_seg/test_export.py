@@ -7,12 +7,12 @@ import pytest
 import stage2_seg  # noqa: F401  (sets FLAGS_set_to_1d before paddle)
 import paddle
 
-from facevid.checkpoint import save_weights
-from facevid.config import load_config
+from facevid.runtime.checkpoint import save_weights
+from facevid.config.load import load_config
 from facevid.errors import UserError
 from stage2_seg.components import build_model
 from stage2_seg.export import export_parser, exported_forward
-from stage2_seg.parser import dygraph_forward
+from stage2_seg.forward import dygraph_forward
 from tests.helpers import MICRO_EANET, ROOT
 
 

@@ -4,10 +4,10 @@ import pytest
 
 import stage2_seg  # noqa: F401  (sets FLAGS_set_to_1d before paddle)
 
-from facevid.config import load_config
+from facevid.config.load import load_config
 from facevid.errors import ConfigError
-from facevid.extra_sets import PARTIAL_BASE
-from facevid.files import write_image
+from facevid.data.extra_sets import PARTIAL_BASE
+from facevid.io.files import write_image
 from stage2_seg.data import TrainSamples
 from tests.helpers import MICRO_OPTS, TINY
 

@@ -90,7 +90,7 @@ def test_soft_connectivity_gradient_step_lowers_the_loss():
 
 
 def test_partial_cross_entropy_scores_the_union_of_a_set():
-    from facevid.extra_sets import PARTIAL_BASE
+    from facevid.data.extra_sets import PARTIAL_BASE
     from stage2_seg.losses.partial import partial_cross_entropy, plain_labels
     logits = paddle.zeros([1, 4, 1, 3])                 # uniform over 4 classes
     labels = paddle.to_tensor([[[2, PARTIAL_BASE, 255]]], dtype="int64")
@@ -105,7 +105,7 @@ def test_partial_cross_entropy_scores_the_union_of_a_set():
 
 
 def test_partial_cross_entropy_gradient_moves_mass_into_the_set():
-    from facevid.extra_sets import PARTIAL_BASE
+    from facevid.data.extra_sets import PARTIAL_BASE
     from stage2_seg.losses.partial import partial_cross_entropy
     logits = paddle.zeros([1, 3, 2, 2])
     logits.stop_gradient = False

@@ -5,7 +5,7 @@ import pytest
 import stage2_seg  # noqa: F401  (sets FLAGS_set_to_1d before paddle)
 import paddle
 
-from facevid.checkpoint import load_pretrained_backbone, save_weights
+from facevid.runtime.checkpoint import load_pretrained_backbone, save_weights
 from facevid.errors import UserError
 from stage2_seg.models import HumanSegLite, MobileLRASPP
 from stage2_seg.models.mobile_seg import IMAGENET_MEAN, IMAGENET_STD

@@ -4,9 +4,10 @@ import numpy as np
 
 import stage2_seg  # noqa: F401  (sets FLAGS_set_to_1d before paddle)
 
-from facevid.detections import Detections
-from facevid.schema import load_schema
-from stage2_seg.parser import CropRule, Parser
+from facevid.boxes.detections import Detections
+from facevid.data.schema import load_schema
+from stage2_seg.crop_rule import CropRule
+from stage2_seg.parser import Parser
 
 SCHEMA = load_schema("celebamask_hq")
 SKIN = SCHEMA.index("skin")

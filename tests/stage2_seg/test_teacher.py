@@ -1,8 +1,8 @@
 """The teacher's mattes as labels, and the MODNet input-size rule (no ONNX file needed)."""
 import numpy as np
 
-from facevid.files import write_image
-from facevid.readers import ImageMaskFolder, matte_label
+from facevid.io.files import write_image
+from facevid.data.readers import ImageMaskFolder, matte_label
 from stage2_seg.teacher import modnet_size, pending
 
 
@@ -34,9 +34,9 @@ def test_a_validation_folder_with_its_own_layout_is_taken_whole(tmp_path, synth_
     """data.val_layout: the validation folder (e.g. tools/make_portrait_val.py's) has its own
     sub-folders and label values; the split file then chooses training images only."""
     import pytest
-    from facevid.config import load_config
+    from facevid.config.load import load_config
     from facevid.errors import ConfigError
-    from facevid.splits import open_split
+    from facevid.data.splits import open_split
     from tests.helpers import TINY
     write_image(tmp_path / "images" / "src" / "x.jpg", np.zeros((8, 8, 3), np.uint8))
     write_image(tmp_path / "labels" / "src" / "x.png", np.ones((8, 8), np.uint8))

@@ -3,10 +3,11 @@ import numpy as np
 
 import stage2_seg  # noqa: F401  (sets FLAGS_set_to_1d before paddle)
 
-from facevid.config import load_config
+from facevid.config.load import load_config
 from stage2_seg.components import build_model
 from stage2_seg.data import TrainSamples
-from stage2_seg.parser import Parser, dygraph_forward
+from stage2_seg.parser import Parser
+from stage2_seg.forward import dygraph_forward
 from stage2_seg.temporal import PrevMaskNoise, simulated_prev_mask, with_prev_channel
 from tests.helpers import CONFIGS
 
@@ -25,7 +26,7 @@ def test_simulated_previous_masks_are_dropped_or_moved_copies():
 
 
 def test_the_four_channel_model_trains_on_and_parses_with_or_without_a_previous_mask(tmp_path, monkeypatch):
-    from facevid.synthetic import generate
+    from facevid.synthetic.clips import generate
     data = generate(tmp_path / "p", clips=1, seed=1, frames=2, size=(128, 96), task="portrait")
     cfg = load_config(CONFIGS / "stage2_portrait_lite_temporal_cpu.yml",
                       ["train.crop_size=[64,48]", "eval.size=[64,48]", "data.format=challenge",
@@ -71,8 +72,8 @@ def test_the_four_channel_model_trains_on_and_parses_with_or_without_a_previous_
 
 def test_probability_smoothing_blends_the_previous_frame_and_resets_at_a_cut():
     from pipeline.pipeline import GrabCutSettings, Pipeline
-    from stage2_seg.parser import CropRule
-    from facevid.schema import load_schema
+    from stage2_seg.crop_rule import CropRule
+    from facevid.data.schema import load_schema
     outputs = iter([np.full((1, 2, 8, 8), v, np.float32) * np.array([1, -1], np.float32)[None, :, None, None]
                     for v in (3.0, -3.0, -3.0)])
     parser = Parser(lambda batch: next(outputs), load_schema("portrait"), (8, 8), CropRule("frame", 0.0))

@@ -7,14 +7,14 @@ import pytest
 import stage2_seg  # noqa: F401  (sets FLAGS_set_to_1d before paddle)
 import paddle
 
-from facevid.config import load_config
+from facevid.config.load import load_config
 from facevid.errors import UserError
-from facevid.checkpoint import latest_checkpoint, load_weights, save_weights
+from facevid.runtime.checkpoint import latest_checkpoint, load_weights, save_weights
 from stage2_seg.components import build_model
-from facevid.batches import IterationBatches
+from facevid.data.batches import IterationBatches
 from stage2_seg.data import TrainSamples
 from stage2_seg.evaluate import evaluate
-from facevid.loop import build_optimizer, seed_everything
+from facevid.runtime.loop import build_optimizer, seed_everything
 from stage2_seg.losses.terms import LossComputer
 from stage2_seg.train import train
 from tests.helpers import MICRO_OPTS, TINY

@@ -9,11 +9,11 @@ import sys
 import numpy as np
 import pytest
 
-from facevid.config import load_config
+from facevid.config.load import load_config
 from facevid.errors import ConfigError, DataError, UserError
-from facevid.files import atomic_dir, read_label, write_image
-from facevid.frames import MAX_PIXELS, as_rgb_frame
-from facevid.video import FrameSource, VideoWriter
+from facevid.io.files import atomic_dir, read_label, write_image
+from facevid.io.frames import MAX_PIXELS, as_rgb_frame
+from facevid.io.video import FrameSource, VideoWriter
 from tests.helpers import CONFIGS, MICRO_OPTS, ROOT, TINY
 
 
@@ -107,7 +107,7 @@ def test_values_are_typed_and_ranged_where_the_config_is_loaded(tmp_path):
     assert load_config(TINY, ["train.lr=1e-3"])["train"]["lr"] == pytest.approx(0.001)
     for opt, needle in (("train.lr=-1", "train.lr"), ("seed=abc", "seed"),
                         ("train.num_workers=-1", "num_workers"), ("train.flip_prob=2", "flip_prob"),
-                        ("data.face_margin=abc", "face_margin")):
+                        ("data.crop_margin=abc", "crop_margin")):
         with pytest.raises(ConfigError, match=needle):
             load_config(TINY, [opt])
     for opt, needle in (("grabcut.band=abc", "grabcut.band"), ("overlay.alpha=5", "overlay.alpha")):

@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from facevid.errors import DataError, UserError
-from facevid.files import read_image_over_black, write_image
-from facevid.video import FrameSource
+from facevid.io.files import read_image_over_black, write_image
+from facevid.io.video import FrameSource
 from pipeline.outputs import Backdrop, check_save_kinds
 from tests.helpers import ROOT, TINY
 
@@ -123,8 +123,8 @@ def test_a_background_is_fitted_once_per_frame_size_and_its_alpha_taken_over_bla
 
 @pytest.mark.parametrize("empty", ["train", "val"])
 def test_an_empty_split_is_a_config_error_before_any_training(synth_root, tmp_path, empty):
-    from facevid.readers import ChallengeClips
-    from facevid.splits import frame_name
+    from facevid.data.readers import ChallengeClips
+    from facevid.data.splits import frame_name
     names = [frame_name(ref) for ref in ChallengeClips(synth_root).frames]
     split = {"train": names, "val": names}
     split[empty] = []

@@ -5,7 +5,7 @@ import sys
 
 import numpy as np
 
-from facevid.files import write_image
+from facevid.io.files import write_image
 from tests.helpers import ROOT, TINY
 
 

@@ -13,9 +13,9 @@ from typing import Any, Dict, List
 import numpy as np
 
 from facevid.errors import ConfigError
-from facevid.readers import Reader, open_reader
-from facevid.schema import load_schema
-from facevid.splits import read_split_file, select_frames
+from facevid.data.readers import Reader, open_reader
+from facevid.data.schema import load_schema
+from facevid.data.splits import read_split_file, select_frames
 
 PARTIAL_BASE = 200     # ids 200.. are partial-label sets; 255 stays the ignore index
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional
 
 from facevid.errors import ConfigError, DataError
-from facevid.readers import FrameRef, Reader, open_reader
-from facevid.schema import ClassSchema, read_yaml
+from facevid.data.readers import FrameRef, Reader, open_reader
+from facevid.data.schema import ClassSchema, read_yaml
 
 
 def frame_name(ref: FrameRef) -> str:

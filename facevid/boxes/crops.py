@@ -22,12 +22,13 @@ class CropInfo:
     out_size: Tuple[int, int]        # w, h the crop was resized to
 
 
-def face_boxes(label: np.ndarray, face_ids: Sequence[int], min_pixels: int = 16) -> List[Box]:
-    """One box per connected face region (union of `face_ids`), largest first.
+def region_boxes(label: np.ndarray, class_ids: Sequence[int], min_pixels: int = 16) -> List[Box]:
+    """One box per connected region of the union of `class_ids` (a face's parts, a person),
+    largest first.
 
     label: H x W class ids. Returns boxes x0, y0, x1, y1 with x1, y1 exclusive.
     """
-    mask = np.isin(label, list(face_ids)).astype(np.uint8)
+    mask = np.isin(label, list(class_ids)).astype(np.uint8)
     # Close small gaps (a brow separated from the skin by a pixel) so a face stays one region.
     mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
     n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)

@@ -1,4 +1,4 @@
-"""The stage-1 -> stage-2 contract (DESIGN.md section 4): `Detections`, and the pure box logic
+"""The stage-1 -> stage-2 contract (docs/DESIGN.md section 6): `Detections`, and the pure box logic
 that turns a detector's output into crops without missing faces: duplicate merging, margins,
 square crops clipped to the frame, a whole-frame fallback, and carrying boxes over frames where
 the detector misses."""
@@ -7,7 +7,7 @@ from typing import List, Optional, Tuple
 
 import numpy as np
 
-from facevid.crops import expand_box
+from facevid.boxes.crops import expand_box
 
 IntBox = Tuple[int, int, int, int]
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Dict
 
 # Paths in pipeline and reproduce configs may be relative to the project root.
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 REQUIRED = object()
 # Subtrees whose keys are passed to component constructors and validated there.
 FREE_SUBTREES = ("model", "loss", "published")
@@ -22,7 +22,7 @@ _DATA = {
     "mask_values": "ids",    # image_mask: "ids", "binary" (0/255 -> 0/1) or "matte" (a teacher's alpha)
     "ignore_index": 255,
     "include_hair": False,   # whether hair counts as face when deriving boxes
-    "min_face_pixels": 16,   # smaller face blobs get no box (too small to parse)
+    "min_region_pixels": 16,  # smaller face or person regions get no box (too small to parse)
     # YAML {train: [names], val: [names]} (path relative to the config file) choosing the
     # images of each root by name (tools/make_split.py writes one); null: every image.
     "split_file": None,
@@ -40,13 +40,13 @@ SEG_DEFAULTS: Dict[str, Any] = {
     "data": {
         **_DATA,
         "crop": "face",          # face: crops around mask-derived face boxes; frame: whole frames
-        "face_margin": 0.4,      # box grown by this fraction of its size on each side
+        "crop_margin": 0.4,      # box grown by this fraction of its size on each side
         # A folder of scenes with no labelled person or face: used for train.negative_prob
         # (the scene alone, all background) and train.paste_prob (labelled people pasted in).
         "backgrounds_root": None,
         # More training data labelled with another schema: [{root, schema, classes: {its
         # class: [our classes]}, share, format, image_dir, label_dir, split_file}] (see
-        # facevid.extra_sets; a class standing for several of ours is a partial label).
+        # facevid.data.extra_sets; a class standing for several of ours is a partial label).
         "extra_sets": [],
     },
     "model": REQUIRED,
@@ -89,7 +89,7 @@ SEG_DEFAULTS: Dict[str, Any] = {
         "eval_interval": 1000,
         "save_interval": 1000,
         "keep_checkpoints": 2,
-        # GPU only (facevid/gpu.py): mixed precision with a loss scaler; synchronised BN.
+        # GPU only (facevid/runtime/gpu.py): mixed precision with a loss scaler; synchronised BN.
         "amp": False, "amp_level": "O1", "amp_loss_scale": 1024.0, "sync_bn": False,
     },
     "eval": {
@@ -127,7 +127,7 @@ DET_DEFAULTS: Dict[str, Any] = {
         "eval_interval": 1000,
         "save_interval": 1000,
         "keep_checkpoints": 2,
-        # GPU only (facevid/gpu.py): mixed precision with a loss scaler; synchronised BN.
+        # GPU only (facevid/runtime/gpu.py): mixed precision with a loss scaler; synchronised BN.
         "amp": False, "amp_level": "O1", "amp_loss_scale": 1024.0, "sync_bn": False,
     },
     "infer": {
@@ -183,5 +183,8 @@ REPRODUCE_DEFAULTS: Dict[str, Any] = {
     "grabcut": {"enabled": True, "band": 6, "confident": 0.9, "iterations": 2},
     "published": {},             # the entry's published scores, shown beside ours
 }
+# Keys that were renamed: an old config naming them is told the new name.
+RENAMED = {"data.face_margin": "data.crop_margin", "data.min_face_pixels": "data.min_region_pixels"}
+
 SPECS = {"seg": SEG_DEFAULTS, "det": DET_DEFAULTS, "pipeline": PIPELINE_DEFAULTS,
          "reproduce": REPRODUCE_DEFAULTS}

@@ -11,7 +11,7 @@ real surroundings (a person in a suit or a space suit, a collar, a hat); so a sh
 keep their whole photograph around them (`context_prob`), and a share of the scenes are one
 photograph filling the frame, as a talking head or a portrait photo does (`full_frame_prob`).
 Labels are written in the CelebAMask-HQ schema, so boxes come from the masks as for any data
-set (facevid.mask_boxes). Written in the challenge layout (`OUT/<clip>/images|labels`).
+set (facevid.boxes.mask_boxes). Written in the challenge layout (`OUT/<clip>/images|labels`).
 """
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,12 +20,12 @@ from typing import Callable, List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
-from facevid.crops import face_boxes
+from facevid.boxes.crops import region_boxes
 from facevid.errors import UserError
-from facevid.files import atomic_dir, read_image, write_image, write_json
-from facevid.readers import IMAGE_SUFFIXES, ImageMaskFolder, Reader
-from facevid.schema import ClassSchema
-from facevid.splits import hash_split, read_split_file, select_frames
+from facevid.io.files import atomic_dir, read_image, write_image, write_json
+from facevid.data.readers import IMAGE_SUFFIXES, ImageMaskFolder, Reader
+from facevid.data.schema import ClassSchema
+from facevid.data.splits import hash_split, read_split_file, select_frames
 
 SCENES_PER_CLIP = 20
 # Background scenes are named `<sequence>_<frame>`; a quarter of the sequences are held out.
@@ -115,7 +115,7 @@ def render_scene(rng: np.random.Generator, background: np.ndarray, sources: List
     lo, hi = np.log(settings.face_px[0]), np.log(settings.face_px[1])
     for _ in range(count):
         image, label = _draw_face(rng, sources)
-        boxes = face_boxes(label, schema.face_class_ids)
+        boxes = region_boxes(label, schema.face_class_ids)
         if not boxes:
             continue
         fx0, _, fx1, _ = boxes[0]
@@ -171,7 +171,7 @@ def make_scenes(out: Path, count: int, seed: int, backgrounds: List[Path], sourc
             write_image(clip / "labels" / f"{i % SCENES_PER_CLIP:05d}.png", label)
             if progress:
                 progress(i + 1)
-        write_json(tmp / "meta.json", {"generator": "facevid.face_scenes", "seed": seed,
+        write_json(tmp / "meta.json", {"generator": "facevid.synthetic.face_scenes", "seed": seed,
                                        "scenes": count, "schema": schema.name,
                                        "size": list(settings.size), "face_px": list(settings.face_px),
                                        "context_prob": settings.context_prob,

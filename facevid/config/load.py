@@ -1,14 +1,14 @@
 """YAML configs: bases, `--opts a.b=value` overrides, defaults, and clear errors.
 
 `stage:` says what a config describes: seg (a stage-2 model), det (a stage-1 detector),
-pipeline, reproduce; facevid.config_specs lists each kind's keys and defaults. A config may
+pipeline, reproduce; facevid.config.specs lists each kind's keys and defaults. A config may
 build on others with `_base_: other.yml` or `_base_: [a.yml, b.yml]` (merged in that order,
 the file itself last; bases may have bases; paths are relative to the file naming them), so
 a variant states only what it changes. Keys under `model` and the loss terms are constructor
 arguments of PaddleSeg components and are checked by their constructors; a stage-1 config's
 PaddleDetection sections (`architecture`, `CascadeRCNN`, `ResNet`, ...) are collected under
 `cfg["ppdet"]` and checked by stage1_detect against ppdet's registry. Everything else is
-checked here (facevid.config_checks): a wrong type, a value out of range or an unknown key is
+checked here (facevid.config.checks): a wrong type, a value out of range or an unknown key is
 a ConfigError naming it, never silently corrected.
 
 Loading is: read and merge -> overrides -> defaults -> `normalize` (the one step that fills
@@ -22,11 +22,11 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import yaml
 
-from facevid.config_checks import check_types, validate
-from facevid.config_specs import FREE_SUBTREES, PROJECT_ROOT, REQUIRED, SPECS
+from facevid.config.checks import check_types, validate
+from facevid.config.specs import FREE_SUBTREES, PROJECT_ROOT, RENAMED, REQUIRED, SPECS
 from facevid.errors import ConfigError
-from facevid.extra_sets import normalize_extra_sets
-from facevid.schema import load_schema, read_yaml
+from facevid.data.extra_sets import normalize_extra_sets
+from facevid.data.schema import load_schema, read_yaml
 
 MAX_BASE_DEPTH = 4
 
@@ -188,6 +188,8 @@ def _apply_opt(cfg: Dict, opt: str, spec: Any) -> None:
     node: Any = cfg
     for i, key in enumerate(keys):
         here = ".".join(keys[: i + 1])
+        if here in RENAMED:
+            raise ConfigError(f"--opts '{opt}': '{here}' was renamed '{RENAMED[here]}'")
         if not free and not _is_free(here) and not (isinstance(spec, dict) and key in spec):
             raise ConfigError(f"--opts '{opt}': unknown key '{here}'{_known(spec)}")
         spec = _child(spec, key)
@@ -222,6 +224,10 @@ def _known(spec: Any) -> str:
 
 def _fill_defaults(spec: Dict, raw: Dict, prefix: str, source: str) -> Dict:
     unknown = [k for k in raw if k not in spec]
+    renamed = [(prefix + k, RENAMED[prefix + k]) for k in unknown if prefix + k in RENAMED]
+    if renamed:
+        raise ConfigError(f"{source}: '{renamed[0][0]}' was renamed '{renamed[0][1]}' (it applies "
+                          "to face and person crops alike); rename it in the config")
     if unknown:
         where = prefix.rstrip(".") or "top level"
         raise ConfigError(f"{source}: unknown key(s) {[prefix + k for k in unknown]} at {where}"

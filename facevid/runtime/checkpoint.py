@@ -15,7 +15,7 @@ import facevid.paddle_env  # noqa: F401  (before paddle)
 import paddle
 
 from facevid.errors import UserError
-from facevid.files import make_tmp_dir, remove_stale_tmp, replace_dir, write_bytes, write_json
+from facevid.io.files import make_tmp_dir, remove_stale_tmp, replace_dir, write_bytes, write_json
 
 MODEL, OPTIMIZER, STATE = "model.pdparams", "optimizer.pdopt", "state.json"
 

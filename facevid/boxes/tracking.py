@@ -10,7 +10,7 @@ from typing import Optional
 import cv2
 import numpy as np
 
-from facevid.detections import Detections
+from facevid.boxes.detections import Detections
 
 
 class FlowTracker:

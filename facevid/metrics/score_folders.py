@@ -10,10 +10,10 @@ from typing import Any, Dict
 from tqdm import tqdm
 
 from facevid.errors import DataError
-from facevid.files import read_label
-from facevid.metrics import SegEvaluator
-from facevid.readers import check_label_values
-from facevid.schema import ClassSchema
+from facevid.io.files import read_label
+from facevid.metrics.segmentation import SegEvaluator
+from facevid.data.readers import check_label_values
+from facevid.data.schema import ClassSchema
 
 
 def score_folders(pred_root: Path, gt_root: Path, schema: ClassSchema, ignore_index: int = 255,

@@ -4,7 +4,7 @@ Each clip: a cluttered background that pans, 1-3 people who move, turn and chang
 small heads in a large frame, some cut by the border; thin brows and hair strands drawn at twice
 the resolution and downsampled (so nearest-neighbour upsampling of a coarse prediction hurts
 them); lighting that drifts over the clip and occasional blur. Written in the challenge layout
-that `facevid.readers.ChallengeClips` reads:
+that `facevid.data.readers.ChallengeClips` reads:
 
     OUT/meta.json
     OUT/<clip>/images/00000.jpg ...
@@ -18,10 +18,10 @@ import cv2
 import numpy as np
 
 from facevid.errors import UserError
-from facevid.files import atomic_dir, write_image, write_json
-from facevid.schema import ClassSchema, load_schema
-from facevid.video import VideoWriter
-from facevid.synthetic_person import (SKIN_TONES, PersonLook, PersonPose, draw_person,
+from facevid.io.files import atomic_dir, write_image, write_json
+from facevid.data.schema import ClassSchema, load_schema
+from facevid.io.video import VideoWriter
+from facevid.synthetic.persons import (SKIN_TONES, PersonLook, PersonPose, draw_person,
                                       random_colours, random_look)
 
 SUPERSAMPLE = 2
@@ -159,6 +159,6 @@ def generate(out: Path, clips: int, seed: int, frames: int = 8, size: Tuple[int,
             if progress:
                 progress(c + 1)
         write_json(tmp / "meta.json", {
-            "generator": "facevid.synthetic", "seed": seed, "clips": clips, "frames": frames,
+            "generator": "facevid.synthetic.clips", "seed": seed, "clips": clips, "frames": frames,
             "size": list(size), "task": task, "schema": "portrait" if task == "portrait" else "sfp18"})
     return Path(out)

@@ -1,6 +1,6 @@
 """Segmentation metrics from one confusion matrix, and DAVIS-style video measures.
 
-Image metrics (DESIGN.md section 6): per-class IoU and F1 from one confusion matrix; mIoU over
+Image metrics (docs/DESIGN.md section 8): per-class IoU and F1 from one confusion matrix; mIoU over
 classes that occur in the ground truth or the prediction; mean F1 over foreground classes.
 Video measures (Perazzi et al., CVPR 2016): per class and clip, J = region IoU and F = boundary
 F-measure with a tolerance of 0.008 x the image diagonal, averaged over the clip's frames (a frame

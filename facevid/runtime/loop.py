@@ -24,12 +24,12 @@ import paddle
 import paddle.distributed as dist
 from tqdm import tqdm
 
-from facevid.checkpoint import (complete_checkpoints, load_checkpoint, load_pretrained_backbone,
+from facevid.runtime.checkpoint import (complete_checkpoints, load_checkpoint, load_pretrained_backbone,
                                 load_weights, save_checkpoint, save_weights, usable_checkpoint)
-from facevid.config import public_view
+from facevid.config.load import public_view
 from facevid.errors import UserError
-from facevid.gpu import make_scaler, prepare_model, step as gpu_step
-from facevid.files import write_json
+from facevid.runtime.gpu import make_scaler, prepare_model, step as gpu_step
+from facevid.io.files import write_json
 
 Schedule = Optional[paddle.optimizer.lr.LRScheduler]
 

@@ -6,8 +6,8 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 
-from facevid.crops import face_boxes
-from facevid.readers import Reader
+from facevid.boxes.crops import region_boxes
+from facevid.data.readers import Reader
 
 FACE, PERSON = 1, 2          # COCO category ids
 CATEGORIES = [{"id": FACE, "name": "face"}, {"id": PERSON, "name": "person"}]
@@ -22,7 +22,7 @@ def detector_categories(face_boxes: bool, person_boxes: bool) -> List[int]:
 def person_boxes(label: np.ndarray, ignore_index: int = 255, min_pixels: int = 16):
     """One box per connected region of non-background pixels (people who touch merge)."""
     person = np.unique(label[(label != 0) & (label != ignore_index)]).tolist()
-    return face_boxes(label, person, min_pixels) if person else []
+    return region_boxes(label, person, min_pixels) if person else []
 
 
 def boxes_from_label(label: np.ndarray, face_ids: Sequence[int], ignore_index: int = 255,
@@ -30,7 +30,7 @@ def boxes_from_label(label: np.ndarray, face_ids: Sequence[int], ignore_index: i
                      with_faces: bool = True) -> List[Dict[str, Any]]:
     """[{'bbox': [x, y, w, h], 'category_id': FACE|PERSON}] for one label map."""
     out = [{"bbox": [x0, y0, x1 - x0, y1 - y0], "category_id": FACE}
-           for x0, y0, x1, y1 in (face_boxes(label, face_ids, min_pixels) if with_faces else [])]
+           for x0, y0, x1, y1 in (region_boxes(label, face_ids, min_pixels) if with_faces else [])]
     if with_persons:
         out += [{"bbox": [x0, y0, x1 - x0, y1 - y0], "category_id": PERSON}
                 for x0, y0, x1, y1 in person_boxes(label, ignore_index, min_pixels)]

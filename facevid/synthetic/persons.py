@@ -11,7 +11,7 @@ from typing import Dict, List, Tuple
 import cv2
 import numpy as np
 
-from facevid.schema import ClassSchema
+from facevid.data.schema import ClassSchema
 
 _SHIFT = 4            # cv2 fixed-point bits: sub-pixel accurate drawing
 _ONE = 1 << _SHIFT
@@ -85,6 +85,24 @@ def _arc(cx: float, cy: float, half_w: float, bend: float, n: int = 9) -> np.nda
     return np.stack([cx + x, cy - bend * (1 - (x / half_w) ** 2)], axis=1)
 
 
+def _draw_hair(layer: np.ndarray, pen: "_Pen", look: PersonLook, hair: int) -> None:
+    """A cap of hair above a wavy fringe, and thin strands falling over the sides."""
+    cap = np.zeros_like(layer)
+    pen.ellipse((0, -0.3), (1.1, 1.05), 1, layer=cap)
+    fringe_x = np.linspace(-1.2, 1.2, 13)
+    fringe_y = -0.5 + 0.08 * np.sin(fringe_x * 7 + look.strand_seed % 7)
+    below = np.zeros_like(layer)
+    pen.polygon(np.concatenate([np.stack([fringe_x, fringe_y], 1), [(1.2, 3), (-1.2, 3)]]),
+                1, layer=below)
+    layer[(cap > 0) & (below == 0)] = hair
+    strand_rng = np.random.default_rng(look.strand_seed)
+    for _ in range(look.n_strands):
+        x0 = strand_rng.uniform(-1.0, 1.0)
+        pts = [(x0 * (1 + 0.15 * t), -1.0 + 1.6 * t + 0.05 * np.sin(9 * t))
+               for t in np.linspace(0, 1, 8)]
+        pen.polyline(pts, hair, thickness=0.025)
+
+
 def draw_person(layer: np.ndarray, pose: PersonPose, look: PersonLook,
                 schema: ClassSchema) -> None:
     """Paint one person's labels into `layer` (H x W uint8, 0 = not this person), back to front."""
@@ -104,20 +122,7 @@ def draw_person(layer: np.ndarray, pose: PersonPose, look: PersonLook,
     pen.ellipse((0, 0), (1.0, 1.25), ids["skin"])
 
     if look.hair_style != "bald":
-        cap = np.zeros_like(layer)
-        pen.ellipse((0, -0.3), (1.1, 1.05), 1, layer=cap)
-        fringe_x = np.linspace(-1.2, 1.2, 13)
-        fringe_y = -0.5 + 0.08 * np.sin(fringe_x * 7 + look.strand_seed % 7)
-        below = np.zeros_like(layer)
-        pen.polygon(np.concatenate([np.stack([fringe_x, fringe_y], 1), [(1.2, 3), (-1.2, 3)]]),
-                    1, layer=below)
-        layer[(cap > 0) & (below == 0)] = ids["hair"]
-        strand_rng = np.random.default_rng(look.strand_seed)
-        for _ in range(look.n_strands):   # thin hair strands falling over the sides
-            x0 = strand_rng.uniform(-1.0, 1.0)
-            pts = [(x0 * (1 + 0.15 * t), -1.0 + 1.6 * t + 0.05 * np.sin(9 * t))
-                   for t in np.linspace(0, 1, 8)]
-            pen.polyline(pts, ids["hair"], thickness=0.025)
+        _draw_hair(layer, pen, look, ids["hair"])
 
     for side, lr in ((-1, "right"), (1, "left")):
         ex = side * 0.38 + inner

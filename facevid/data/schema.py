@@ -9,7 +9,7 @@ import yaml
 
 from facevid.errors import ConfigError
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "configs" / "schemas"
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "configs" / "schemas"
 _KEYS = {"name", "provisional", "classes", "mirror_pairs", "face_classes"}
 
 

@@ -7,9 +7,9 @@ import cv2
 import numpy as np
 
 from facevid.errors import DataError
-from facevid.files import read_image
-from facevid.readers import IMAGE_SUFFIXES
-from facevid.schema import ClassSchema
+from facevid.io.files import read_image
+from facevid.data.readers import IMAGE_SUFFIXES
+from facevid.data.schema import ClassSchema
 
 
 class FrameSource:

@@ -1,11 +1,11 @@
 """Checks of a loaded config: types against the spec's defaults, ranges, and cross-key
-consistency. They only check; `facevid.config.normalize` is the one place that fills values."""
+consistency. They only check; `facevid.config.load.normalize` is the one place that fills values."""
 from typing import Any, Dict
 
-from facevid.config_specs import FREE_SUBTREES, PROJECT_ROOT, READER_FORMATS, REQUIRED
+from facevid.config.specs import FREE_SUBTREES, PROJECT_ROOT, READER_FORMATS, REQUIRED
 from facevid.errors import ConfigError
-from facevid.extra_sets import check_extra_sets
-from facevid.readers import MASK_VALUES
+from facevid.data.extra_sets import check_extra_sets
+from facevid.data.readers import MASK_VALUES
 
 VAL_LAYOUT_KEYS = {"image_dir", "label_dir", "mask_values"}
 
@@ -66,7 +66,7 @@ def _check_data(cfg: Dict[str, Any]) -> None:
     if not schema.num_classes <= ignore <= 255:
         raise ConfigError(f"data.ignore_index must be an int in [{schema.num_classes}, 255] "
                           f"(schema '{schema.name}' has {schema.num_classes} classes), got {ignore!r}")
-    _in_range(cfg, "data.min_face_pixels", 1, 1e12)
+    _in_range(cfg, "data.min_region_pixels", 1, 1e12)
 
 
 def _check_train(cfg: Dict[str, Any]) -> None:
@@ -100,7 +100,7 @@ def validate_seg(cfg: Dict[str, Any]) -> None:
     if data["crop"] == "face" and not schema.face_class_ids:
         raise ConfigError(f"data.crop is 'face' but schema '{schema.name}' has no face_classes; "
                           "use data.crop=frame or person")
-    _in_range(cfg, "data.face_margin", 0, 5)
+    _in_range(cfg, "data.crop_margin", 0, 5)
     if not isinstance(model, dict) or "type" not in model:
         raise ConfigError("'model' must be a mapping with a 'type' (a PaddleSeg model name)")
     if model["num_classes"] != schema.num_classes:

@@ -12,8 +12,8 @@ import cv2
 import numpy as np
 
 from facevid.errors import DataError
-from facevid.files import read_image, read_label
-from facevid.schema import ClassSchema
+from facevid.io.files import read_image, read_label
+from facevid.data.schema import ClassSchema
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")
 
