@@ -42,8 +42,10 @@ def ms_per_call(run: Callable[[], object], repeats: int) -> float:
 def parser_rows(tmp: Path, threads: int, repeats: int, rng) -> List[Dict[str, object]]:
     """ms per call of each shipped parser in dygraph and exported, at each batch size."""
     from facevid.config.load import load_config
-    from stage2_seg.export import export_parser, exported_forward
-    from stage2_seg.forward import build_trained_model, dygraph_forward
+    from stage2_seg.components import build_trained_model
+    from stage2_seg.export import export_parser
+    from stage2_seg.exported import exported_forward
+    from stage2_seg.forward import dygraph_forward
     rows: List[Dict[str, object]] = []
     for name, (config, weights, batches) in PARSERS.items():
         cfg = load_config(ROOT / config)

@@ -69,7 +69,8 @@ def run_pipeline(pipe, source: FrameSource, labels, num_classes: int) -> Dict[st
 def measure(pipeline_path: str, source: FrameSource, frames, labels):
     """The pipeline's rows (dygraph/exported, bilinear/nearest, GrabCut) and GrabCut alone."""
     from pipeline import Pipeline   # paddle only after the inputs are checked
-    from stage2_seg.export import export_parser, exported_forward
+    from stage2_seg.export import export_parser
+    from stage2_seg.exported import exported_forward
     from postprocess.grabcut import refine_grabcut
     base = Pipeline.from_config(pipeline_path, ["grabcut.enabled=false"])
     num_classes = base.schema.num_classes

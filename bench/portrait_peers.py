@@ -84,7 +84,8 @@ def our_pipeline(path: str) -> Tuple[Segment, Callable[[], None], object]:
 
 def forward_only(pipe, path: str, tmp: Path) -> Optional[Tuple[str, float]]:
     """Milliseconds of the first parser's network alone, exported to Paddle Inference."""
-    from stage2_seg.export import export_parser, exported_forward
+    from stage2_seg.export import export_parser
+    from stage2_seg.exported import exported_forward
     entry = load_config(Path(path), stages=("pipeline",))["parsers"][0]
     if not entry.get("weights"):
         return None

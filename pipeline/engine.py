@@ -20,9 +20,9 @@ from typing import Any, Dict, List, Sequence
 from facevid.config.load import load_config, public_view
 from facevid.errors import UserError
 from facevid.io.files import write_json
-from facevid.runtime.inference import is_export
+from facevid.runtime.inference import is_export, save_optimized
 
-EXPORT_FORMAT = 1          # bump when the export code changes what it writes
+EXPORT_FORMAT = 2          # bump when the export code changes what it writes (2: optimised program kept)
 MANIFEST = "cache_entry.json"   # written last: the entry's files with their sizes and hashes
 
 
@@ -88,6 +88,7 @@ def cached_export(config: Path, weights: Path, opts: Sequence[str] = ()) -> Path
     staging = folder.with_name(f".{folder.name}.staging-{os.getpid()}")
     try:
         export_model(cfg, weights, staging, overwrite=True)
+        save_optimized(staging)
         write_json(staging / MANIFEST, {
             "config": str(config), "opts": list(opts), "weights": str(weights),
             "weights_sha256": weights_sha256,

@@ -21,7 +21,7 @@ from facevid.errors import ConfigError
 from facevid.boxes.mask_boxes import PERSON, person_boxes
 from postprocess.ensemble import softmax
 from stage1_detect.detector import Detector, OperatingPoint
-from stage2_seg.data import normalize
+from stage2_seg.preprocess import normalize
 from stage2_seg.parser import Parser
 
 FOREGROUND_PROB = 0.5      # a pixel is a person's when the model gives it at least this

@@ -17,7 +17,6 @@ from facevid.data.schema import ClassSchema
 from facevid.boxes.tracking import FlowTracker
 from stage1_detect.data import categories, detector_inputs
 from stage1_detect.export import DetForward, exported_detector_forward
-from stage1_detect.model import trained_detector_model
 
 
 @dataclass(frozen=True)
@@ -76,6 +75,8 @@ class Detector:
             return cls.from_config(cfg, exported_detector_forward(export_dir, threads))
         if weights is None:
             raise UserError(f"detector {config}: give weights or an export_dir")
+        # ppdet only for dygraph: an exported detector starts without importing it.
+        from stage1_detect.model import trained_detector_model
         return cls.from_config(cfg, dygraph_detector_forward(trained_detector_model(cfg, Path(weights))))
 
     def raw(self, frame: np.ndarray) -> Detections:

@@ -5,8 +5,10 @@ PaddleSeg registers only fixed-width HRNet variants (HRNet_W18, HRNet_W48, ...);
 Importing this module also registers our own models and losses.
 """
 import copy
+from pathlib import Path
 from typing import Any, Dict
 
+import paddle
 import paddle.nn as nn
 from paddleseg.cvlibs import manager
 from paddleseg.models.backbones.hrnet import HRNet
@@ -14,6 +16,7 @@ from paddleseg.models.backbones.hrnet import HRNet
 import stage2_seg.losses  # noqa: F401  (registers our losses)
 import stage2_seg.models  # noqa: F401  (registers our models)
 from facevid.errors import ConfigError
+from facevid.runtime.checkpoint import load_weights
 
 if "HRNet" not in manager.BACKBONES.components_dict:
     manager.BACKBONES.add_component(HRNet)
@@ -43,3 +46,13 @@ def build_component(spec: Dict[str, Any], where: str) -> Any:
 
 def build_model(cfg: Dict[str, Any]) -> nn.Layer:
     return build_component(cfg["model"], "model")
+
+
+def build_trained_model(cfg: Dict[str, Any], weights: Path) -> paddle.nn.Layer:
+    """The config's model with `weights` loaded, in eval mode. A fresh name scope keeps
+    parameter names independent of what else the process built."""
+    with paddle.utils.unique_name.guard():
+        model = build_model(cfg)
+    load_weights(weights, model)
+    model.eval()
+    return model

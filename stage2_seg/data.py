@@ -17,6 +17,7 @@ from facevid.boxes.mask_boxes import person_boxes
 from facevid.data.readers import IMAGE_SUFFIXES, Reader
 from facevid.data.schema import ClassSchema
 from facevid.data.splits import face_ids, open_split
+from stage2_seg.preprocess import normalize
 from stage2_seg.augment import SIDES, color_jitter, mirror, partial_box, paste_onto, rotate
 from stage2_seg.temporal import PrevMaskNoise, simulated_prev_mask, with_prev_channel
 
@@ -44,16 +45,6 @@ def gt_crop_boxes(cfg: Dict[str, Any], label: np.ndarray) -> List[Box]:
     return [expand_box(b, data["crop_margin"], (w, h))
             for b in label_boxes(label, data["crop"], face_ids(cfg), data["ignore_index"],
                                  data["min_region_pixels"])]
-
-
-# What every model here expects (recorded in exports): RGB, (x / 255 - mean) / std.
-NORMALIZATION = {"channel_order": "RGB", "mean": [0.5, 0.5, 0.5], "std": [0.5, 0.5, 0.5]}
-
-
-def normalize(image: np.ndarray) -> np.ndarray:
-    """RGB uint8 H x W x 3 (x 4 with a previous-mask channel) -> float32 C x H x W in [-1, 1]
-    (NORMALIZATION: PaddleSeg's mean 0.5, std 0.5, for every channel)."""
-    return (image.astype(np.float32).transpose(2, 0, 1) / 127.5) - 1.0
 
 
 class TrainSamples:

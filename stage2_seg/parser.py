@@ -21,9 +21,9 @@ from facevid.data.schema import ClassSchema
 from facevid.errors import ConfigError
 from postprocess.ensemble import softmax
 from stage2_seg.crop_rule import Box, CropRule
-from stage2_seg.data import normalize
-from stage2_seg.export import exported_forward, read_export_record
-from stage2_seg.forward import Forward, build_trained_model, dygraph_forward
+from stage2_seg.preprocess import normalize
+from stage2_seg.exported import exported_forward, read_export_record
+from stage2_seg.forward import Forward, dygraph_forward
 
 class Parser:
     """One stage-2 model: crops at its input size, optional mirror-aware flip TTA."""
@@ -62,8 +62,10 @@ class Parser:
                                    size=tuple(record["input_size"]))
         if weights is None:
             raise ConfigError(f"parser {name}: give weights or an export_dir")
-        model = build_trained_model(cfg, weights)
-        return cls.from_config(cfg, dygraph_forward(model), name)
+        # PaddleSeg (model building) only for dygraph: a pipeline running exports starts
+        # without importing it (seconds of start-up on 2 cores).
+        from stage2_seg.components import build_trained_model
+        return cls.from_config(cfg, dygraph_forward(build_trained_model(cfg, weights)), name)
 
     def parse_crops(self, crops: List[np.ndarray]) -> List[np.ndarray]:
         """RGB uint8 crops (h x w x 3, or x 4 with the previous mask; all the same size) ->

@@ -44,7 +44,7 @@ def _evaluate_detector(cfg: dict, args) -> dict:
 
 def _evaluate_parser(cfg: dict, args) -> dict:
     from stage2_seg.evaluate import evaluate       # paddle only once the config is valid
-    from stage2_seg.forward import build_trained_model
+    from stage2_seg.components import build_trained_model
     model = build_trained_model(cfg, args.weights)
     if args.save_pred:
         with atomic_dir(args.save_pred, overwrite=args.overwrite) as tmp:

@@ -11,7 +11,8 @@ from facevid.runtime.checkpoint import save_weights
 from facevid.config.load import load_config
 from facevid.errors import UserError
 from stage2_seg.components import build_model
-from stage2_seg.export import export_parser, exported_forward
+from stage2_seg.export import export_parser
+from stage2_seg.exported import exported_forward
 from stage2_seg.forward import dygraph_forward
 from tests.helpers import MICRO_EANET, ROOT
 
