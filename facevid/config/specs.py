@@ -70,7 +70,7 @@ SEG_DEFAULTS: Dict[str, Any] = {
         # Read when a run starts, not when it resumes.
         "init_weights": None,
         # ImageNet weights for the model's backbone (tools/convert_backbone.py writes them; the
-        # model must have load_pretrained_backbone). Read when a run starts, not when it resumes.
+        # backbone must take them: MobileNetV2Features). Read when a run starts, not when it resumes.
         "pretrained_backbone": None,
         "scale_jitter": [0.85, 1.2],
         "shift_jitter": 0.1,

@@ -48,15 +48,17 @@ def load_weights(path: Path, model: paddle.nn.Layer) -> None:
 
 
 def load_pretrained_backbone(path: Path, model: paddle.nn.Layer) -> None:
-    """Load converted ImageNet weights into the model's backbone (before a run starts)."""
-    if not hasattr(model, "load_pretrained_backbone"):
-        raise UserError(f"train.pretrained_backbone: model {type(model).__name__} takes no "
-                        "pretrained backbone; remove the key or use a model that does")
+    """Load converted ImageNet weights into `model.backbone` (before a run starts)."""
+    backbone = getattr(model, "backbone", None)
+    if not hasattr(backbone, "load_imagenet"):
+        raise UserError(f"train.pretrained_backbone: model {type(model).__name__} has no backbone "
+                        "that takes ImageNet weights (MobileNetV2Features does); remove the key "
+                        "or use one that does")
     if not Path(path).is_file():
         raise UserError(f"train.pretrained_backbone {path}: file not found; `make train-deps` "
                         "writes it (tools/convert_backbone.py)")
     try:
-        model.load_pretrained_backbone(_read_state_dict(Path(path)))
+        backbone.load_imagenet(_read_state_dict(Path(path)))
     except ValueError as exc:
         raise UserError(f"{path}: does not fit the model's backbone ({exc})") from None
 

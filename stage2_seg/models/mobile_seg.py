@@ -30,11 +30,17 @@ TAPS = (3, 6, 13, 17)
 TAP_CHANNELS = (24, 32, 96, 320)
 
 
+@manager.BACKBONES.add_component
 class MobileNetV2Features(nn.Layer):
-    """MobileNetV2 (width 1.0) -> features at strides 4, 8, 16, 32 (24, 32, 96, 320 channels)."""
+    """MobileNetV2 (width 1.0) -> features at strides 4, 8, 16, 32 (24, 32, 96, 320 channels),
+    a PaddleSeg backbone (`feat_channels`). With `fused`, a fifth output concatenates all four
+    at stride 4 (472 channels), the one map HRNet gives the recipe's EANet/OCR heads (their soft
+    regions and pixels must share a size)."""
 
-    def __init__(self, in_channels: int = 3):
+    def __init__(self, in_channels: int = 3, fused: bool = False):
         super().__init__()
+        self.fused = fused
+        self.feat_channels = list(TAP_CHANNELS) + ([sum(TAP_CHANNELS)] if fused else [])
         self.features = mobilenet_v2(with_pool=False, num_classes=-1).features[:TAPS[-1] + 1]
         self.in_channels = in_channels
         if in_channels != 3:
@@ -55,6 +61,10 @@ class MobileNetV2Features(nn.Layer):
             x = layer(x)
             if i in TAPS:
                 out.append(x)
+        if self.fused:
+            size = out[0].shape[2:]
+            out.append(paddle.concat([out[0]] + [F.interpolate(f, size, mode="bilinear")
+                                                 for f in out[1:]], axis=1))
         return tuple(out)
 
     def load_imagenet(self, state: Dict[str, np.ndarray]) -> int:
@@ -111,9 +121,6 @@ class MobileLRASPP(nn.Layer):
                                   for _ in TAP_CHANNELS[:-1]])
         self.classifier = nn.Conv2D(decoder_channels, num_classes, 1)
         self.align_corners = align_corners
-
-    def load_pretrained_backbone(self, state: Dict[str, np.ndarray]) -> int:
-        return self.backbone.load_imagenet(state)
 
     def forward(self, x: paddle.Tensor):
         feats = self.backbone(x)

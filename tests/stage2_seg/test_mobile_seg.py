@@ -50,5 +50,5 @@ def test_pretrained_weights_load_into_the_backbone_and_a_fourth_channel_starts_a
     with pytest.raises(UserError, match="make train-deps"):
         load_pretrained_backbone(tmp_path / "missing.pdparams", model)
     save_weights(tmp_path / "lite.pdparams", HumanSegLite(2))
-    with pytest.raises(UserError, match="takes no pretrained backbone"):
+    with pytest.raises(UserError, match="has no backbone that takes ImageNet weights"):
         load_pretrained_backbone(tmp_path / "lite.pdparams", HumanSegLite(2))
