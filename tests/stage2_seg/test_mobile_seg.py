@@ -52,3 +52,16 @@ def test_pretrained_weights_load_into_the_backbone_and_a_fourth_channel_starts_a
     save_weights(tmp_path / "lite.pdparams", HumanSegLite(2))
     with pytest.raises(UserError, match="has no backbone that takes ImageNet weights"):
         load_pretrained_backbone(tmp_path / "lite.pdparams", HumanSegLite(2))
+
+
+def test_the_recipes_eanet_runs_on_the_fused_mobilenet_features():
+    from stage2_seg.models import EANet
+    from stage2_seg.models.mobile_seg import MobileNetV2Features
+    backbone = MobileNetV2Features(fused=True)
+    assert backbone.feat_channels[-1] == 24 + 32 + 96 + 320
+    model = EANet(num_classes=5, backbone=backbone, backbone_indices=[4], ocr_mid_channels=16,
+                  ocr_key_channels=8, edge_channels=8)
+    model.train()
+    out = model(paddle.rand([2, 3, 64, 64]))
+    assert {k: v.shape for k, v in out.items()} == {"seg": [2, 5, 64, 64], "aux": [2, 5, 64, 64],
+                                                   "edge": [2, 1, 64, 64]}
