@@ -16,11 +16,10 @@ from typing import Optional, Sequence
 import cv2
 import numpy as np
 
-from facevid.boxes.detections import Detections
+from facevid.boxes.detections import Detections, OperatingPoint
 from facevid.errors import ConfigError
 from facevid.boxes.mask_boxes import PERSON, person_boxes
 from postprocess.ensemble import softmax
-from stage1_detect.detector import Detector, OperatingPoint
 from stage2_seg.preprocess import normalize
 from stage2_seg.parser import Parser
 
@@ -29,14 +28,17 @@ DILATE_FRACTION = 0.015    # of the mask's longer side, on each side: joins frag
 MIN_AREA_FRACTION = 0.002  # regions with fewer foreground pixels (of the frame's) are noise
 
 
-class MaskDetector(Detector):
-    """A Detector (one category: person) whose network is a whole-frame segmentation model."""
+class MaskDetector:
+    """A detector (one category: person; facevid.boxes.detections.DetectorProtocol) made of a
+    whole-frame segmentation parser: it runs the parser's network on the frame and boxes each
+    region of the mask."""
 
     def __init__(self, parser: Parser, operating_point: OperatingPoint = OperatingPoint()):
         if parser.crop_rule.mode != "frame" or parser.in_channels != 3:
             raise ConfigError(f"detector {parser.name}: a segmentation model used as the detector "
                               "must parse whole RGB frames (data.crop: frame, 3 input channels)")
-        super().__init__(parser.forward, parser.size, parser.schema, operating_point, (PERSON,))
+        self.parser, self.point = parser, operating_point
+        self.categories = np.array([PERSON], np.int64)
         self.background_id = 0
 
     @classmethod
@@ -45,11 +47,14 @@ class MaskDetector(Detector):
         return cls(Parser.from_files(config, weights, export_dir, threads=threads,
                                      name=Path(config).stem, opts=opts))
 
+    def __call__(self, frame: np.ndarray) -> Detections:
+        return self.point.apply(self.raw(frame))
+
     def raw(self, frame: np.ndarray) -> Detections:
         """A person box per foreground region of the model's mask, in frame pixels; its score
         is the region's mean foreground probability."""
-        small = cv2.resize(frame, self.image_size, interpolation=cv2.INTER_LINEAR)
-        probs = softmax(self.forward(normalize(small)[None])[0])
+        small = cv2.resize(frame, self.parser.size, interpolation=cv2.INTER_LINEAR)
+        probs = softmax(self.parser.forward(normalize(small)[None])[0])
         foreground = 1.0 - probs[self.background_id]
         mask = (foreground >= FOREGROUND_PROB).astype(np.uint8)
         radius = max(1, round(DILATE_FRACTION * max(mask.shape)))

@@ -17,7 +17,7 @@ import numpy as np
 
 from facevid.config.load import load_config
 from facevid.boxes.crops import union_box
-from facevid.boxes.detections import Detections
+from facevid.boxes.detections import Detections, DetectorProtocol, ParserProtocol
 from facevid.errors import ConfigError
 from facevid.io.frames import as_rgb_frame
 from facevid.data.schema import ClassSchema
@@ -58,7 +58,7 @@ def _export_dir(entry: Dict[str, Any], inference: bool) -> Optional[Path]:
 
 
 class Pipeline:
-    def __init__(self, parsers: Sequence[Any], detector: Optional[Any] = None,
+    def __init__(self, parsers: Sequence[ParserProtocol], detector: Optional[DetectorProtocol] = None,
                  ensemble: str = "hard", resize: str = "bilinear",
                  grabcut: GrabCutSettings = GrabCutSettings(), smoothing: float = 0.0,
                  no_detection: str = "background"):

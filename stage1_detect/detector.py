@@ -2,7 +2,6 @@
 score threshold, and `VideoDetector` carries boxes over frames where the detector misses. The
 detector hands over detections only: each parser crops them with the margin it was trained
 with (stage2_seg.parser.CropRule)."""
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Optional, Sequence, Tuple
 
@@ -10,30 +9,13 @@ import numpy as np
 import paddle
 
 from facevid.config.load import load_config
-from facevid.boxes.detections import BoxCarrier, Detections, merge_duplicates
+from facevid.boxes.detections import BoxCarrier, Detections, OperatingPoint
 from facevid.errors import UserError
 from facevid.boxes.mask_boxes import FACE, PERSON
 from facevid.data.schema import ClassSchema
 from facevid.boxes.tracking import FlowTracker
 from stage1_detect.data import categories, detector_inputs
 from stage1_detect.export import DetForward, exported_detector_forward
-
-
-@dataclass(frozen=True)
-class OperatingPoint:
-    """Which raw detections are handed over (the config's `infer` section)."""
-    score_threshold: float = 0.05   # low: the detector must not miss (stage 2 copes with extras)
-    merge_iou: float = 0.5          # overlapping boxes of a class merge into their enclosing box
-    max_detections: int = 20        # per frame after merging, best first (bounds stage-2 cost)
-    max_missing: int = 5            # video: reuse the last boxes for up to N frames without any
-    detect_every: int = 1           # video: run the network every k-th frame, track in between
-
-    @classmethod
-    def from_config(cls, cfg: Dict[str, Any]) -> "OperatingPoint":
-        infer = cfg["infer"]
-        return cls(float(infer["score_threshold"]), float(infer["merge_iou"]),
-                   int(infer["max_detections"]), int(infer["max_missing"]),
-                   int(infer["detect_every"]))
 
 
 def dygraph_detector_forward(model: paddle.nn.Layer) -> DetForward:
@@ -90,15 +72,8 @@ class Detector:
         return Detections(boxes, rows[:, 1].astype(np.float32), self.categories[rows[:, 0].astype(np.int64)])
 
     def __call__(self, frame: np.ndarray) -> Detections:
-        """Detections of an RGB frame at the operating point (see `operating_point`)."""
-        return self.operating_point(self.raw(frame))
-
-    def operating_point(self, dets: Detections) -> Detections:
-        """Raw detections -> score >= score_threshold, duplicates merged, at most
-        max_detections of them (best first)."""
-        point = self.point
-        dets = merge_duplicates(dets.select(dets.scores >= point.score_threshold), point.merge_iou)
-        return dets.select(np.argsort(-dets.scores, kind="stable")[: point.max_detections])
+        """Detections of an RGB frame at the operating point."""
+        return self.point.apply(self.raw(frame))
 
 
 class VideoDetector:

@@ -123,5 +123,5 @@ def evaluate_detector(detector: Detector, cfg: Dict[str, Any], reader: Optional[
         raw = detector.raw(image)
         seconds = time.perf_counter() - tic
         evaluator.add(truth, np.array(order, np.int64)[classes], np.isin(label, ids), raw,
-                      detector.operating_point(raw), seconds)   # no second forward
+                      detector.point.apply(raw), seconds)   # no second forward
     return evaluator.result()

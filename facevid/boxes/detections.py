@@ -1,9 +1,10 @@
-"""The stage-1 -> stage-2 contract (docs/DESIGN.md section 6): `Detections`, and the pure box logic
-that turns a detector's output into crops without missing faces: duplicate merging, margins,
-square crops clipped to the frame, a whole-frame fallback, and carrying boxes over frames where
-the detector misses."""
+"""The stage-1 -> stage-2 contract (docs/DESIGN.md section 6): `Detections`, what a detector
+and a parser promise (`DetectorProtocol`, `ParserProtocol`), the operating point a detector
+hands its detections over at, and the pure box logic that turns them into crops without
+missing faces: duplicate merging, margins, square crops clipped to the frame, a whole-frame
+fallback, and carrying boxes over frames where the detector misses."""
 from dataclasses import dataclass, field
-from typing import List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Protocol, Sequence, Tuple
 
 import numpy as np
 
@@ -34,6 +35,55 @@ class Detections:
 
     def select(self, keep: np.ndarray) -> "Detections":
         return Detections(self.boxes[keep], self.scores[keep], self.class_ids[keep])
+
+
+
+class DetectorProtocol(Protocol):
+    """Stage 1. Called with an RGB frame (H x W x 3 uint8), returns the `Detections` at its
+    operating point `point`, in frame pixels; `categories` lists the class ids it can return
+    (1 face, 2 person). It resizes and normalises its own input and knows nothing of crops."""
+    categories: np.ndarray
+    point: "OperatingPoint"
+
+    def __call__(self, frame: np.ndarray) -> Detections: ...
+
+
+class ParserProtocol(Protocol):
+    """Stage 2. Owns its crop rule and normalisation (those it was trained with):
+    `crop_boxes` turns detections into integer crop boxes (none with no detection unless the
+    whole-frame fallback is asked for), `frame_probs` parses the crops of a frame (RGB, plus a
+    previous-mask channel when `in_channels` is 4) and returns C x H x W probabilities of its
+    schema's classes, soft until the frame is assembled."""
+    name: str
+    in_channels: int
+
+    def crop_boxes(self, dets: Detections, frame_size: Tuple[int, int],
+                   whole_frame_fallback: bool = True) -> List[IntBox]: ...
+
+    def frame_probs(self, image: np.ndarray, boxes: Sequence[IntBox], mode: str = "bilinear") -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class OperatingPoint:
+    """Which raw detections are handed over (the config's `infer` section)."""
+    score_threshold: float = 0.05   # low: the detector must not miss (stage 2 copes with extras)
+    merge_iou: float = 0.5          # overlapping boxes of a class merge into their enclosing box
+    max_detections: int = 20        # per frame after merging, best first (bounds stage-2 cost)
+    max_missing: int = 5            # video: reuse the last boxes for up to N frames without any
+    detect_every: int = 1           # video: run the network every k-th frame, track in between
+
+    def apply(self, dets: Detections) -> Detections:
+        """Raw detections -> score >= score_threshold, duplicates merged, at most
+        max_detections of them (best first)."""
+        dets = merge_duplicates(dets.select(dets.scores >= self.score_threshold), self.merge_iou)
+        return dets.select(np.argsort(-dets.scores, kind="stable")[: self.max_detections])
+
+    @classmethod
+    def from_config(cls, cfg: Dict[str, Any]) -> "OperatingPoint":
+        infer = cfg["infer"]
+        return cls(float(infer["score_threshold"]), float(infer["merge_iou"]),
+                   int(infer["max_detections"]), int(infer["max_missing"]),
+                   int(infer["detect_every"]))
 
 
 def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -4,12 +4,11 @@ are known exactly."""
 import numpy as np
 import pytest
 
-from facevid.boxes.detections import Detections
+from facevid.boxes.detections import Detections, OperatingPoint
 from facevid.errors import ConfigError
 from facevid.boxes.mask_boxes import FACE
 from facevid.data.schema import load_schema
 from pipeline.pipeline import GrabCutSettings, Pipeline
-from stage1_detect.detector import OperatingPoint
 from stage2_seg.crop_rule import CropRule
 from stage2_seg.parser import Parser
 
