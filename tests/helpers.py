@@ -1,6 +1,8 @@
 """What several test modules share: paths, the tiny configs and the overrides that shrink them
 to micro models (seconds per step on the CPU)."""
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -52,3 +54,17 @@ def needs_shared(name: str):
     return pytest.mark.skipif(shared_data(name) is None, reason=(
         f"the data set {name} is not available ({SHARED_ENV}={os.environ.get(SHARED_ENV, '')!r}, "
         f"default {DEFAULT_SHARED_DATA}): the real data sets are not part of the repository"))
+
+
+def run_tool(*args, timeout=300) -> subprocess.CompletedProcess:
+    """A tool or script run as a user runs it, from the project root."""
+    return subprocess.run([sys.executable, *map(str, args)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def assert_one_line_error(result, *needles) -> None:
+    """Exit 2, no traceback, and a last line `error: ...` naming every needle."""
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr, result.stderr[-2000:]
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: ") and all(n in last for n in needles), last

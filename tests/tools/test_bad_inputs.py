@@ -14,19 +14,7 @@ from facevid.errors import ConfigError, DataError, UserError
 from facevid.io.files import atomic_dir, read_label, write_image
 from facevid.io.frames import MAX_PIXELS, as_rgb_frame
 from facevid.io.video import FrameSource, VideoWriter
-from tests.helpers import CONFIGS, MICRO_OPTS, ROOT, TINY
-
-
-def _run(*args, timeout=300):
-    return subprocess.run([sys.executable, *map(str, args)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout)
-
-
-def _one_line_error(result, *needles):
-    assert result.returncode == 2, result.stderr[-2000:]
-    assert "Traceback" not in result.stderr, result.stderr[-2000:]
-    last = result.stderr.strip().splitlines()[-1]
-    assert last.startswith("error: ") and all(n in last for n in needles), last
+from tests.helpers import CONFIGS, MICRO_OPTS, ROOT, TINY, assert_one_line_error, run_tool
 
 
 @pytest.mark.parametrize("workers", [0, 1])
@@ -37,20 +25,20 @@ def test_a_bad_label_ends_training_with_its_name_instead_of_hanging(synth_root, 
     label = read_label(bad)
     label[:20, :20] = 50
     write_image(bad, label)
-    result = _run("tools/train.py", "-c", TINY, "--out", tmp_path / "run", "--opts",
+    result = run_tool("tools/train.py", "-c", TINY, "--out", tmp_path / "run", "--opts",
                   f"data.train_root={data}", f"data.val_root={data}", "train.iters=3",
                   f"train.num_workers={workers}", *MICRO_OPTS, timeout=240)
-    _one_line_error(result, str(bad), "[50]")
+    assert_one_line_error(result, str(bad), "[50]")
 
 
 def test_outputs_never_replace_their_inputs(synth_root, tmp_path):
     clip = tmp_path / "frames"
     shutil.copytree(synth_root / "clip_0000" / "images", clip)
     before = sorted(p.name for p in clip.iterdir())
-    result = _run("tools/infer.py", "--dir", clip, "--out", clip, "--overwrite")
-    _one_line_error(result, "is the input")
-    result = _run("tools/infer.py", "--image", clip / before[0], "--out", tmp_path, "--overwrite")
-    _one_line_error(result, "holds the input")
+    result = run_tool("tools/infer.py", "--dir", clip, "--out", clip, "--overwrite")
+    assert_one_line_error(result, "is the input")
+    result = run_tool("tools/infer.py", "--image", clip / before[0], "--out", tmp_path, "--overwrite")
+    assert_one_line_error(result, "holds the input")
     assert sorted(p.name for p in clip.iterdir()) == before
     pred = tmp_path / "pred"
     write_image(pred / "keep.png", np.zeros((4, 4), np.uint8))
@@ -71,7 +59,7 @@ def test_an_output_path_that_is_a_file_is_one_line(tool, args, tmp_path):
     taken = tmp_path / "taken"
     taken.write_text("a file")
     args = [str(image) if a == "IMG" else str(tmp_path / "w.pdparams") if a == "W" else a for a in args]
-    result = _run(f"tools/{tool}", *args, "--out", taken)
+    result = run_tool(f"tools/{tool}", *args, "--out", taken)
     assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-1500:]
     assert taken.read_text() == "a file"
 
@@ -80,10 +68,10 @@ def test_train_out_that_cannot_be_created_is_one_line(tmp_path, synth_root):
     taken = tmp_path / "taken"
     taken.write_text("x")
     for out in (taken, "/proc/nope/run"):
-        result = _run("tools/train.py", "-c", TINY, "--out", out, "--opts",
+        result = run_tool("tools/train.py", "-c", TINY, "--out", out, "--opts",
                       f"data.train_root={synth_root}", f"data.val_root={synth_root}",
                       "train.iters=1", *MICRO_OPTS)
-        _one_line_error(result, "--out")
+        assert_one_line_error(result, "--out")
 
 
 @pytest.mark.parametrize("argv,needle", [
@@ -100,7 +88,7 @@ def test_a_config_of_the_wrong_kind_says_which_kind_is_wanted(argv, needle, tmp_
     image = tmp_path / "a.png"
     write_image(image, np.zeros((32, 32, 3), np.uint8))
     argv = [str(image) if a == "IMG" else str(tmp_path / "out") if a == "OUT" else a for a in argv]
-    _one_line_error(_run(*argv), needle)
+    assert_one_line_error(run_tool(*argv), needle)
 
 
 def test_values_are_typed_and_ranged_where_the_config_is_loaded(tmp_path):
@@ -177,11 +165,11 @@ def test_scoring_refuses_an_ignore_index_that_is_a_class_and_image_pngs_as_label
     gt, pred = tmp_path / "gt", tmp_path / "pred"
     write_image(gt / "a.png", np.zeros((8, 8), np.uint8))
     write_image(pred / "a.png", np.zeros((8, 8), np.uint8))
-    _one_line_error(_run("tools/eval.py", "--pred", pred, "--gt", gt, "--ignore-index", "5",
+    assert_one_line_error(run_tool("tools/eval.py", "--pred", pred, "--gt", gt, "--ignore-index", "5",
                          "--out", tmp_path / "m.json"), "--ignore-index 5 is a class")
     colour = np.random.default_rng(0).integers(0, 255, (8, 8, 3), dtype=np.uint8)
     write_image(gt / "a.png", colour)
-    _one_line_error(_run("tools/eval.py", "--pred", pred, "--gt", gt, "--out", tmp_path / "m.json"),
+    assert_one_line_error(run_tool("tools/eval.py", "--pred", pred, "--gt", gt, "--out", tmp_path / "m.json"),
                     "is a colour image")
     assert not (tmp_path / "m.json").exists()
 

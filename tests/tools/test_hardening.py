@@ -2,8 +2,6 @@
 outputs, compositing values, empty splits, videos that stop early, checks before any model
 loads. Each case: a clear line and exit 2 (or handled and reported), nothing lost."""
 import os
-import subprocess
-import sys
 
 import cv2
 import numpy as np
@@ -14,19 +12,7 @@ from facevid.errors import DataError, UserError
 from facevid.io.files import read_image_over_black, write_image
 from facevid.io.video import FrameSource
 from pipeline.outputs import Backdrop, check_save_kinds
-from tests.helpers import ROOT, TINY
-
-
-def _run(*args, timeout=300):
-    return subprocess.run([sys.executable, *map(str, args)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout)
-
-
-def _one_line_error(result, *needles):
-    assert result.returncode == 2, result.stderr[-2000:]
-    assert "Traceback" not in result.stderr, result.stderr[-2000:]
-    last = result.stderr.strip().splitlines()[-1]
-    assert last.startswith("error: ") and all(n in last for n in needles), last
+from tests.helpers import TINY, assert_one_line_error, run_tool
 
 
 def _photo(path, value=0):
@@ -38,9 +24,9 @@ def test_photos_sharing_a_name_stem_are_refused_before_anything_runs(tmp_path):
         _photo(tmp_path / name)
     with pytest.raises(DataError, match="a.JPEG and a.jpg and a.png share a name stem"):
         FrameSource(folder=tmp_path)
-    result = _run("tools/infer.py", "--dir", tmp_path, "--out", tmp_path.parent / "o",
+    result = run_tool("tools/infer.py", "--dir", tmp_path, "--out", tmp_path.parent / "o",
                   "--pipeline", tmp_path / "never_loaded.yml")
-    _one_line_error(result, "share a name stem")
+    assert_one_line_error(result, "share a name stem")
 
 
 def test_hidden_files_are_left_out_and_unreadable_entries_skipped_and_listed(tmp_path):
@@ -74,11 +60,11 @@ def test_contact_sheet_refuses_to_replace_an_input_and_an_unknown_suffix(tmp_pat
     _photo(tmp_path / "a.png")
     _photo(tmp_path / "b.png")
     before = (tmp_path / "a.png").read_bytes()
-    _one_line_error(_run("tools/contact_sheet.py", tmp_path / "a.png", tmp_path / "b.png",
+    assert_one_line_error(run_tool("tools/contact_sheet.py", tmp_path / "a.png", tmp_path / "b.png",
                          "--out", tmp_path / "a.png"), "is one of the inputs")
     assert (tmp_path / "a.png").read_bytes() == before
     for out in ("sheet.xyz", "sheet"):
-        _one_line_error(_run("tools/contact_sheet.py", tmp_path / "a.png", "--out", tmp_path / out),
+        assert_one_line_error(run_tool("tools/contact_sheet.py", tmp_path / "a.png", "--out", tmp_path / out),
                         "end the name in one of")
 
 
@@ -87,9 +73,9 @@ def test_blur_values_outside_the_bound_are_refused_before_any_model_loads(tmp_pa
     _photo(tmp_path / "a.png")
     with pytest.raises(UserError, match=r"--blur must be a sigma in pixels in \(0, 100\]"):
         Backdrop.from_args(None, float(blur))
-    result = _run("tools/infer.py", "--image", tmp_path / "a.png", "--out", tmp_path / "o",
+    result = run_tool("tools/infer.py", "--image", tmp_path / "a.png", "--out", tmp_path / "o",
                   "--task", "portrait", "--blur", blur, "--pipeline", tmp_path / "never_loaded.yml")
-    _one_line_error(result, "--blur")
+    assert_one_line_error(result, "--blur")
     assert not (tmp_path / "o").exists()
 
 
@@ -101,9 +87,9 @@ def test_save_kinds_are_checked_first_and_written_once():
 
 def test_unknown_save_kind_fails_before_the_pipeline_is_read(tmp_path):
     _photo(tmp_path / "a.png")
-    result = _run("tools/infer.py", "--image", tmp_path / "a.png", "--out", tmp_path / "o",
+    result = run_tool("tools/infer.py", "--image", tmp_path / "a.png", "--out", tmp_path / "o",
                   "--save", "labels", "bogus", "--pipeline", tmp_path / "never_loaded.yml")
-    _one_line_error(result, "--save", "bogus")
+    assert_one_line_error(result, "--save", "bogus")
 
 
 def test_a_background_is_fitted_once_per_frame_size_and_its_alpha_taken_over_black(tmp_path):
@@ -129,8 +115,8 @@ def test_an_empty_split_is_a_config_error_before_any_training(synth_root, tmp_pa
     split = {"train": names, "val": names}
     split[empty] = []
     (tmp_path / "split.yml").write_text(yaml.safe_dump(split))
-    result = _run("tools/train.py", "-c", TINY, "--out", tmp_path / "run", "--opts",
+    result = run_tool("tools/train.py", "-c", TINY, "--out", tmp_path / "run", "--opts",
                   f"data.train_root={synth_root}", f"data.val_root={synth_root}",
                   f"data.split_file={tmp_path / 'split.yml'}", "train.iters=2")
-    _one_line_error(result, f"its '{empty}' list is empty")
+    assert_one_line_error(result, f"its '{empty}' list is empty")
     assert not (tmp_path / "run").exists()
