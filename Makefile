@@ -12,7 +12,8 @@ PRETRAINED := pretrained/mobilenet_v2_imagenet.pdparams
 install: $(STAMP)
 
 $(STAMP): requirements.txt pyproject.toml demo-assets.txt
-	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required (found %s); set PYTHON=python3.11" % sys.version.split()[0]'
+	@$(PYTHON) -c 'import sys; want = open("pyproject.toml").read().split("requires-python = \"==")[1].split(".*")[0]; \
+		assert "%d.%d" % sys.version_info[:2] == want, "Python %s is required (pyproject.toml; found %s): set PYTHON=python%s" % (want, sys.version.split()[0], want)'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt

@@ -1,8 +1,8 @@
 """Writing outputs off the critical path: one background thread, a bounded queue.
 
-Encoding PNGs, JPEGs and video frames took more time per frame than both models together
-(issue measurements in bench/results/infer_end_to_end); OpenCV releases the GIL while it
-encodes, so a thread overlaps that with the next frame's models. One thread keeps the video
+Encoding PNGs, JPEGs and video frames can take as long per frame as the models
+(bench/infer_end_to_end.py measures both); OpenCV releases the GIL while it encodes, so a
+thread overlaps that with the next frame's models. One thread keeps the video
 frames in order. The queue holds at most `depth` frames, so memory stays flat however long the
 input. An error in a job ends the run in the caller's thread (at the next submit or at close),
 never lost inside the thread; after one error the remaining jobs are dropped.

@@ -5,7 +5,7 @@ holds 8-bit alpha PNGs by relative path), for a config's data.extra_sets with
 `mask_values: matte`. Resumable: run it again and it continues where it stopped. Needs the
 training extras (`make train-deps`); nothing here is fetched at run time.
 
-Examples (about 1.2 s per 854x480 frame on 2 cores):
+Examples:
   python tools/teacher_mattes.py --images ../shared/data/davis_unlabelled --out runs/teacher/davis_unlabelled
   python tools/teacher_mattes.py --images ../shared/data/lfw_parts/images --out runs/teacher/lfw_parts
 """
