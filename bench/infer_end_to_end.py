@@ -82,10 +82,12 @@ def measure(task: str, clip: Path, frames: List[np.ndarray], tmp: Path) -> Dict[
     full = run_infer(clip, task, tmp / task, [])
     first = run_infer(clip, task, tmp / f"{task}_first", ["--max-frames", "1"])
     alone = pipeline_alone(task, frames)
-    end_to_end = full["wall"] / full["frames"]
+    # After start-up: summary.json's frames per second (the frame loop, decode to the writer
+    # thread drained); with start-up: the command's wall time.
+    end_to_end = 1 / full["frames_per_second"]
     return {"end_to_end_fps": 1 / end_to_end, "pipeline_alone_fps": 1 / alone,
             "ratio_end_to_end_to_alone": alone / end_to_end,
-            "loop_fps_in_summary": full["frames_per_second"],
+            "fps_including_startup": full["frames"] / full["wall"],
             "startup_seconds_to_first_frame": first["wall"],
             "seconds_per_frame_by_stage": full["seconds_per_frame_by_stage"],
             "writer_seconds_per_frame": full.get("writer_seconds_per_frame")}
@@ -95,7 +97,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--frames", required=True, help="folder of one sequence's 854x480 JPEGs")
-    parser.add_argument("--max-frames", type=int, default=60, help="frames used (default 60)")
+    parser.add_argument("--max-frames", type=int, default=80, help="frames used (default 80)")
     parser.add_argument("--tasks", nargs="+", default=sorted(TASKS), choices=sorted(TASKS))
     parser.add_argument("--out", required=True, help="folder for results.json and table.md")
     args = parser.parse_args()
@@ -118,13 +120,14 @@ def main() -> None:
     write_json(Path(args.out) / "results.json", {"frames": len(frames), "size": size,
                                                  "source": str(args.frames), "rows": rows, "peer": peer})
     lines = [f"{len(frames)} frames of {Path(args.frames).name} at {size}, default outputs, 2-core CPU.", "",
-             "| task | end to end fps | pipeline alone fps | ratio | start-up s | ms/frame vs MediaPipe Selfie |",
-             "|---|---|---|---|---|---|"]
+             "| task | end to end fps | pipeline alone fps | ratio | with start-up fps | start-up s | ms/frame vs MediaPipe Selfie |",
+             "|---|---|---|---|---|---|---|"]
     for task, row in rows.items():
         ms = 1000 / row["end_to_end_fps"]
         versus = f"{ms:.1f} / {peer['mediapipe_selfie_ms']:.1f}" if "mediapipe_selfie_ms" in peer else "-"
         lines.append(f"| {task} | {row['end_to_end_fps']:.1f} | {row['pipeline_alone_fps']:.1f} | "
-                     f"{row['ratio_end_to_end_to_alone']:.2f} | {row['startup_seconds_to_first_frame']:.1f} | {versus} |")
+                     f"{row['ratio_end_to_end_to_alone']:.2f} | {row['fps_including_startup']:.1f} | "
+                     f"{row['startup_seconds_to_first_frame']:.1f} | {versus} |")
     write_text(Path(args.out) / "table.md", "\n".join(lines) + "\n")
     print("\n".join(lines))
 
