@@ -1,5 +1,5 @@
-"""Import this module before paddle, so users never have to set the flag (or the import order
-below) themselves.
+"""Import this module before paddle (it imports paddle itself, once, the right way), so users
+never have to set the flag, the import order or the signal handlers below themselves.
 
 paddledet 2.6 builds tensors with `paddle.concat` of scalars, which paddle >= 2.5 turned into
 0-D tensors; `FLAGS_set_to_1d=1` restores the 1-D behaviour it expects (docs/DESIGN.md section 2).
