@@ -22,8 +22,8 @@ from facevid.errors import UserError
 from facevid.io.files import write_json
 from facevid.runtime.inference import is_export, save_optimized
 
-EXPORT_FORMAT = 2          # bump when the export code changes what it writes (2: optimised program kept)
-MANIFEST = "cache_entry.json"   # written last: the entry's files with their sizes and hashes
+EXPORT_FORMAT = 3          # bump when the export code changes what it writes (3: manifest of sizes and times)
+MANIFEST = "cache_entry.json"   # written last: the entry's files with their sizes and times
 
 
 def cache_root() -> Path:
@@ -52,15 +52,20 @@ def _key(cfg: Dict[str, Any], weights_sha256: str) -> str:
     return digest.hexdigest()[:20]
 
 
+def _file_stamp(path: Path) -> List[int]:
+    stat = path.stat()
+    return [stat.st_size, stat.st_mtime_ns]
+
+
 def entry_intact(folder: Path) -> bool:
     """Whether a cache entry is whole: its manifest (written last) lists every file with the
-    size and hash it was written with, and they still match."""
+    size and modification time it was written with, and they still match. A stat per file,
+    not a hash: this runs at every start of every pipeline."""
     try:
         files = json.loads((folder / MANIFEST).read_text())["files"]
-        return is_export(folder) and all(
-            (folder / name).stat().st_size == size and file_sha256(folder / name) == digest
-            for name, (size, digest) in files.items())
-    except (OSError, ValueError, KeyError, TypeError, UserError):
+        return is_export(folder) and all(_file_stamp(folder / name) == stamp
+                                         for name, stamp in files.items())
+    except (OSError, ValueError, KeyError, TypeError):
         return False
 
 
@@ -92,7 +97,7 @@ def cached_export(config: Path, weights: Path, opts: Sequence[str] = ()) -> Path
         write_json(staging / MANIFEST, {
             "config": str(config), "opts": list(opts), "weights": str(weights),
             "weights_sha256": weights_sha256,
-            "files": {p.name: [p.stat().st_size, file_sha256(p)] for p in sorted(staging.iterdir())}})
+            "files": {p.name: _file_stamp(p) for p in sorted(staging.iterdir())}})
         try:
             os.rename(staging, folder)
         except OSError:

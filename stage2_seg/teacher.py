@@ -19,7 +19,7 @@ import numpy as np
 from facevid.errors import UserError
 from facevid.io.files import read_image, write_image, write_json
 from facevid.io.package_files import package_file
-from facevid.data.readers import IMAGE_SUFFIXES
+from facevid.data.readers import images_in
 
 MODNET_PACKAGE = "photobooth"
 MODNET_FILE = "utils/rembg/models/modnet.onnx"
@@ -72,9 +72,10 @@ class ModnetTeacher:
 
 def images_under(root: Path) -> List[Path]:
     """Every image below `root`, sorted, hidden files and folders left out."""
-    return sorted(p for p in Path(root).rglob("*")
-                  if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()
-                  and not any(part.startswith(".") for part in p.relative_to(root).parts))
+    root = Path(root)
+    folders = [root] + sorted(p for p in root.rglob("*") if p.is_dir() and not any(
+        part.startswith(".") for part in p.relative_to(root).parts))
+    return [p for folder in folders for p in images_in(folder) if p.is_file()]
 
 
 def pending(images_root: Path, out: Path) -> Iterator[Tuple[Path, Path]]:

@@ -26,7 +26,8 @@ class FrameRef:
     frame: int
 
 
-def _images_in(folder: Path) -> List[Path]:
+def images_in(folder: Path) -> List[Path]:
+    """The images of one folder (by suffix), sorted, hidden files (macOS's `._x.jpg`) left out."""
     return sorted(p for p in folder.iterdir()
                   if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith("."))
 
@@ -103,7 +104,7 @@ class ChallengeClips(Reader):
         frames = []
         for clip_dir in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
             images = _require_dir(clip_dir / "images", self.layout)
-            frames += _paired(_images_in(images), _require_dir(clip_dir / "labels", self.layout),
+            frames += _paired(images_in(images), _require_dir(clip_dir / "labels", self.layout),
                               clip_dir.name, per_image_clip=False)
         super().__init__(frames, root)
 
@@ -141,7 +142,7 @@ class ImageMaskFolder(Reader):
         folders = [images_root] + sorted(p for p in images_root.rglob("*") if p.is_dir())
         for folder in folders:
             rel = folder.relative_to(images_root)
-            frames += _paired(_images_in(folder), labels_root / rel, str(rel),
+            frames += _paired(images_in(folder), labels_root / rel, str(rel),
                               per_image_clip=folder == images_root)
         super().__init__(frames, root)
 
@@ -163,7 +164,7 @@ class LaPa(Reader):
 
     def __init__(self, root: Path):
         root = Path(root)
-        images = _images_in(_require_dir(root / "images", self.layout))
+        images = images_in(_require_dir(root / "images", self.layout))
         super().__init__(_paired(images, _require_dir(root / "labels", self.layout), "", True), root)
 
 
@@ -176,7 +177,7 @@ class Helen(Reader):
         self.num_classes = schema.num_classes
         labels = _require_dir(root / "labels", self.layout)
         frames = []
-        for i, image in enumerate(_images_in(_require_dir(root / "images", self.layout))):
+        for i, image in enumerate(images_in(_require_dir(root / "images", self.layout))):
             folder = labels / image.stem
             if not folder.is_dir():
                 raise DataError(f"{image}: has no label folder; expected {folder}")
@@ -203,7 +204,7 @@ class CelebAMaskHQ(Reader):
         self.part_names = schema.class_names[1:]
         anno = _require_dir(root / "CelebAMask-HQ-mask-anno", self.layout)
         frames = []
-        for image in _images_in(_require_dir(root / "CelebA-HQ-img", self.layout)):
+        for image in images_in(_require_dir(root / "CelebA-HQ-img", self.layout)):
             if not image.stem.isdigit():
                 raise DataError(f"{image}: CelebA-HQ image names are numeric ids")
             idx = int(image.stem)

@@ -8,7 +8,7 @@ import numpy as np
 
 from facevid.errors import DataError
 from facevid.io.files import read_image
-from facevid.data.readers import IMAGE_SUFFIXES
+from facevid.data.readers import IMAGE_SUFFIXES, images_in
 from facevid.data.schema import ClassSchema
 
 
@@ -102,8 +102,7 @@ def folder_images(folder: Path) -> List[Path]:
     """The images of a folder in name order: hidden files (macOS's `._x.jpg`) left out. Two
     images with one name stem would write the same output names: refused here, before any
     model loads, naming them."""
-    images = sorted(p for p in Path(folder).iterdir()
-                    if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith("."))
+    images = images_in(Path(folder))
     by_stem: Dict[str, List[str]] = {}
     for path in images:
         by_stem.setdefault(path.stem, []).append(path.name)
