@@ -15,7 +15,7 @@ import os
 import shutil
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from facevid.config.load import load_config, public_view
 from facevid.errors import UserError
@@ -69,12 +69,13 @@ def entry_intact(folder: Path) -> bool:
         return False
 
 
-def cached_export(config: Path, weights: Path, opts: Sequence[str] = ()) -> Path:
+def cached_export(config: Path, weights: Path, opts: Sequence[str] = (),
+                  stages: Optional[Tuple[str, ...]] = None) -> Path:
     """The export folder of a stage-1 or stage-2 model with these weights, exported now if the
     cache does not hold it yet. A damaged entry (a truncated file, a garbage export.json) is
     removed and exported again, saying so."""
     config, weights = Path(config).resolve(), Path(weights).resolve()   # one entry per file
-    cfg = load_config(config, opts)
+    cfg = load_config(config, opts, stages=stages)   # a config of the wrong kind: before any export
     if not weights.is_file():
         raise UserError(f"weights file not found: {weights}")
     weights_sha256 = file_sha256(weights)

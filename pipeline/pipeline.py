@@ -48,13 +48,14 @@ class FrameResult:
     seconds: Dict[str, float] = field(default_factory=dict)   # per stage
 
 
-def _export_dir(entry: Dict[str, Any], inference: bool) -> Optional[Path]:
+def _export_dir(entry: Dict[str, Any], inference: bool,
+                stages: Tuple[str, ...] = ("seg",)) -> Optional[Path]:
     """The export a model entry runs from: the one it names, or with `engine: inference` its
     weights exported once into the cache (pipeline/engine.py); None runs the weights in dygraph."""
     if entry.get("export_dir") or not (inference and entry.get("weights")):
         return entry.get("export_dir")
     from pipeline.engine import cached_export
-    return cached_export(Path(entry["config"]), Path(entry["weights"]), entry.get("opts") or ())
+    return cached_export(Path(entry["config"]), Path(entry["weights"]), entry.get("opts") or (), stages)
 
 
 class Pipeline:
@@ -108,8 +109,6 @@ class Pipeline:
         """A pipeline from a loaded pipeline config (tools read its other sections too)."""
         from stage2_seg.parser import Parser       # paddle only once the config is valid
         inference = cfg["engine"] == "inference"
-        for entry in cfg["parsers"]:     # a wrong config is refused before any export
-            load_config(entry["config"], entry.get("opts") or (), stages=("seg",))
         parsers, names = [], set()
         for i, entry in enumerate(cfg["parsers"]):
             name = entry.get("name") or Path(entry["config"]).stem
@@ -127,7 +126,7 @@ class Pipeline:
             else:
                 from stage1_detect.detector import Detector as kind
             detector = kind.from_files(det["config"], det.get("weights"), det.get("opts") or (),
-                                       export_dir=_export_dir(det, inference), threads=cfg["threads"])
+                                       export_dir=_export_dir(det, inference, ("det", "seg")), threads=cfg["threads"])
         return cls(parsers, detector, cfg["ensemble"], cfg["resize"], GrabCutSettings(**cfg["grabcut"]),
                    cfg["smoothing"], cfg["no_detection"])
 

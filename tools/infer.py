@@ -116,7 +116,7 @@ def main() -> None:
             "mean_detections_per_frame": float(np.mean(stats["detections_per_frame"])),
             "seconds_total": wall, "frames_per_second": n / wall,
             "skipped_inputs": frames.skipped,
-            "video_frames_in_header": frames.expected_frames if frames.video is not None else None,
+            "video_frames_in_header": frames.count if frames.video is not None else None,
             "pipeline": str(pipeline_path), "opts": args.opts, "class_names": list(pipe.schema.class_names),
             **written})
     _report(args, frames, written, backdrop, outputs.first_size)
