@@ -6,7 +6,7 @@ import paddle
 from paddle.vision import models
 
 from facevid.errors import DataError
-from facevid.io.files import write_bytes
+from facevid.runtime.checkpoint import save_state_dict
 from facevid.pretrained.backbones import torchvision_to_paddle
 from facevid.pretrained.torch_file import read_torch_state_dict
 
@@ -27,11 +27,5 @@ def convert(arch: str, pth: Path, out: Path) -> int:
         wrong = sorted(k for k in set(got) & set(expected) if got[k] != expected[k])
         raise DataError(f"{pth}: does not fit paddle.vision's {arch} (missing {missing[:3]}, "
                         f"unexpected {extra[:3]}, other shapes {wrong[:3]})")
-    tmp = out.with_name(f".{out.name}.convert")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        paddle.save(state, str(tmp))
-        write_bytes(out, tmp.read_bytes())
-    finally:
-        tmp.unlink(missing_ok=True)
+    save_state_dict(out, state)
     return len(state)

@@ -28,7 +28,12 @@ def _serialized(obj: Any) -> bytes:
 
 def save_weights(path: Path, model: paddle.nn.Layer) -> None:
     """Write a model's parameters to `path` (.pdparams) atomically."""
-    write_bytes(Path(path), _serialized(model.state_dict()))
+    save_state_dict(path, model.state_dict())
+
+
+def save_state_dict(path: Path, state: Dict[str, Any]) -> None:
+    """Write a parameter dictionary (tensors or numpy arrays) to `path` atomically."""
+    write_bytes(Path(path), _serialized(state))
 
 
 def load_weights(path: Path, model: paddle.nn.Layer) -> None:
