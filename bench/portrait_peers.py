@@ -106,7 +106,6 @@ def score(segment: Segment, frames: List[Tuple[str, np.ndarray, np.ndarray]],
           new_video: Callable[[], None] = lambda: None) -> Dict[str, float]:
     """Every method on every frame; with frames of several clips (sources) also J&F per clip."""
     evaluator = SegEvaluator(2)
-    per_clip: Dict[str, SegEvaluator] = {}
     seconds, clip = [], None
     for name, image, label in frames:
         if name != clip:
@@ -116,11 +115,10 @@ def score(segment: Segment, frames: List[Tuple[str, np.ndarray, np.ndarray]],
         mask = segment(image)
         seconds.append(time.perf_counter() - tic)
         evaluator.add(mask, label, name)
-        per_clip.setdefault(name, SegEvaluator(2)).add(mask, label, name)
     metrics = evaluator.result()
     steady = seconds[3:] if len(seconds) > 3 else seconds   # the first calls pay for set-up
     return {**{k: metrics[k] for k in COLUMNS[:-1]}, "ms_per_frame": 1000 * float(np.mean(steady)),
-            "JF_by_clip": {c: e.result()["JF"] for c, e in sorted(per_clip.items())}}
+            "JF_by_clip": metrics["JF_by_clip"]}
 
 
 def load_frames(davis: Path, split_file: Optional[Path], limit: Optional[int],

@@ -131,7 +131,14 @@ class SegEvaluator:
         if not self.video:
             return out
         per_pair_j, per_pair_f, j_decays, f_decays = [], [], [], []
+        jf_by_clip: Dict[str, Optional[float]] = {}
+
+        def mean(values):
+            values = [v for v in values if not math.isnan(v)]
+            return float(np.mean(values)) if values else None
+
         for clip, frames in self.frames.items():
+            first = len(per_pair_j)
             for c in sorted(self.gt_classes[clip]):
                 js = [f.get(c, (1.0, 1.0))[0] for f in frames]
                 fs = [f.get(c, (1.0, 1.0))[1] for f in frames]
@@ -139,10 +146,8 @@ class SegEvaluator:
                 per_pair_f.append(np.mean(fs))
                 j_decays.append(decay(js))
                 f_decays.append(decay(fs))
-
-        def mean(values):
-            values = [v for v in values if not math.isnan(v)]
-            return float(np.mean(values)) if values else None
+            clip_j, clip_f = mean(per_pair_j[first:]), mean(per_pair_f[first:])
+            jf_by_clip[clip] = None if clip_j is None else (clip_j + clip_f) / 2
 
         j, f = mean(per_pair_j), mean(per_pair_f)
         jd, fd = mean(j_decays), mean(f_decays)
@@ -151,5 +156,6 @@ class SegEvaluator:
             "J_decay": jd, "F_decay": fd, "decay": None if jd is None else (jd + fd) / 2,
             "video_pairs": len(per_pair_j),
             "flicker": float(np.mean(self.changes)) if self.changes else None,
+            "JF_by_clip": dict(sorted(jf_by_clip.items())),
         })
         return out

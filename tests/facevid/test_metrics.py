@@ -88,3 +88,15 @@ def test_flicker_is_prediction_changes_minus_ground_truth_changes():
     evaluator.add(flipped, gt, "a")
     evaluator.add(gt, gt, "b")                   # another clip: no pair with clip a
     assert evaluator.result()["flicker"] == 2 / 16
+
+
+def test_video_metrics_are_also_given_per_clip():
+    truth = np.zeros((20, 20), np.uint8)
+    truth[5:15, 5:15] = 1
+    evaluator = SegEvaluator(2)
+    for _ in range(2):
+        evaluator.add(truth, truth, "right")
+        evaluator.add(np.zeros_like(truth), truth, "missed")
+    result = evaluator.result()
+    assert result["JF_by_clip"] == {"missed": 0.0, "right": 1.0}
+    assert result["JF"] == 0.5
