@@ -54,7 +54,7 @@ def parser_rows(tmp: Path, threads: int, repeats: int, rng) -> List[Dict[str, ob
         forwards = {"dygraph": dygraph_forward(build_trained_model(cfg, ROOT / weights)),
                     "Paddle Inference + oneDNN": exported_forward(export_dir, threads),
                     "Paddle Inference, no oneDNN": exported_forward(export_dir, threads, onednn=False)}
-        w, h = cfg["eval"]["size"]
+        w, h = cfg.eval.size
         for batch in batches:
             x = rng.uniform(-1, 1, (batch, 3, h, w)).astype(np.float32)
             row = {"model": name, "input": f"{batch} x {w}x{h}"}
@@ -76,11 +76,11 @@ def detector_row(tmp: Path, threads: int, repeats: int, rng) -> Dict[str, object
     export_dir = tmp / "detector"
     export_detector(cfg, model, ROOT / DETECTOR[1], export_dir)
     frame = rng.integers(0, 256, (480, 854, 3), dtype=np.uint8)
-    inputs = detector_inputs(frame, cfg["train"]["image_size"])
+    inputs = detector_inputs(frame, cfg.train.image_size)
     forwards = {"dygraph": dygraph_detector_forward(model),
                 "Paddle Inference + oneDNN": exported_detector_forward(export_dir, threads),
                 "Paddle Inference, no oneDNN": exported_detector_forward(export_dir, threads, onednn=False)}
-    w, h = cfg["train"]["image_size"]
+    w, h = cfg.train.image_size
     row = {"model": "face detector (Cascade-RCNN, CSPResNet)", "input": f"1 x {w}x{h}"}
     row.update({k: ms_per_call(lambda f=f: f(inputs), repeats) for k, f in forwards.items()})
     print(row, flush=True)

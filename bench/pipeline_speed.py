@@ -83,7 +83,7 @@ def main() -> None:
         name = Path(pipeline_path).stem
         rows[f"{name}: dygraph"] = time_pipeline(pipeline_path, frames, ["engine=dygraph"])
         rows[f"{name}: exported"] = time_pipeline(pipeline_path, frames, ["engine=inference"])
-        if load_config(Path(pipeline_path), stages=("pipeline",))["detector"]:
+        if load_config(Path(pipeline_path), stages=("pipeline",)).detector:
             rows[f"{name}: exported, detector every {args.detect_every}"] = time_pipeline(
                 pipeline_path, frames, ["engine=inference"], detect_every=args.detect_every)
     try:

@@ -81,10 +81,10 @@ def measure(pipeline_path: str, source: FrameSource, frames, labels):
     exported = Pipeline.from_config(pipeline_path, ["grabcut.enabled=false"])
     pipe_cfg = load_config(pipeline_path, stages=("pipeline",))
     with tempfile.TemporaryDirectory() as tmp:
-        for i, (entry, p) in enumerate(zip(pipe_cfg["parsers"], exported.parsers)):
-            seg_cfg = load_config(entry["config"], entry.get("opts") or (), stages=("seg",))
-            path = export_parser(seg_cfg, Path(entry["weights"]), Path(tmp) / str(i))
-            p.forward = exported_forward(path, threads=pipe_cfg["threads"])
+        for i, (entry, p) in enumerate(zip(pipe_cfg.parsers, exported.parsers)):
+            seg_cfg = load_config(entry.config, entry.opts, stages=("seg",))
+            path = export_parser(seg_cfg, Path(entry.weights), Path(tmp) / str(i))
+            p.forward = exported_forward(path, threads=pipe_cfg.threads)
         rows["exported, bilinear"] = run_pipeline(exported, source, labels, num_classes)
         grab = Pipeline.from_config(pipeline_path, ["grabcut.enabled=true"])
         for p, e in zip(grab.parsers, exported.parsers):

@@ -86,14 +86,14 @@ def forward_only(pipe, path: str, tmp: Path) -> Optional[Tuple[str, float]]:
     """Milliseconds of the first parser's network alone, exported to Paddle Inference."""
     from stage2_seg.export import export_parser
     from stage2_seg.exported import exported_forward
-    entry = load_config(Path(path), stages=("pipeline",))["parsers"][0]
-    if not entry.get("weights"):
+    entry = load_config(Path(path), stages=("pipeline",)).parsers[0]
+    if not entry.weights:
         return None
-    cfg = load_config(Path(entry["config"]), entry.get("opts") or (), stages=("seg",))
-    export = export_parser(cfg, Path(entry["weights"]), tmp / Path(path).stem)
+    cfg = load_config(Path(entry.config), entry.opts, stages=("seg",))
+    export = export_parser(cfg, Path(entry.weights), tmp / Path(path).stem)
     forward = exported_forward(export, threads=2)
-    w, h = cfg["eval"]["size"]
-    batch = np.zeros((1, int(cfg["model"].get("in_channels", 3)), h, w), np.float32)
+    w, h = cfg.eval.size
+    batch = np.zeros((1, cfg.in_channels, h, w), np.float32)
     for _ in range(3):
         forward(batch)
     tic = time.perf_counter()

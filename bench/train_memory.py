@@ -33,10 +33,10 @@ model = build_model(cfg)
 losses = LossComputer.for_model(cfg, model)
 optimizer, _ = build_optimizer(cfg, model)
 built = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-w, h = cfg["train"]["crop_size"]
-channels = int(cfg["model"].get("in_channels", 3))
+w, h = cfg.train.crop_size
+channels = cfg.in_channels
 x = paddle.randn([1, channels, h, w])
-y = paddle.randint(0, cfg["_schema"].num_classes, [1, h, w])
+y = paddle.randint(0, cfg.class_schema.num_classes, [1, h, w])
 tic = time.perf_counter()
 for _ in range(2):
     parts = losses(model(x), y)

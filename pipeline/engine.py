@@ -15,9 +15,11 @@ import os
 import shutil
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
-from facevid.config.load import load_config, public_view
+from facevid.config.sections import ModelConfig
+from facevid.config.load import load_config
+from facevid.config.typed import to_dict
 from facevid.errors import UserError
 from facevid.io.files import write_json
 from facevid.runtime.inference import is_export, save_optimized
@@ -44,10 +46,10 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _key(cfg: Dict[str, Any], weights_sha256: str) -> str:
+def _key(cfg: ModelConfig, weights_sha256: str) -> str:
     import paddle
     digest = hashlib.sha256(weights_sha256.encode())
-    digest.update(json.dumps([public_view(cfg), paddle.__version__, EXPORT_FORMAT], sort_keys=True,
+    digest.update(json.dumps([to_dict(cfg), paddle.__version__, EXPORT_FORMAT], sort_keys=True,
                              default=str).encode())
     return digest.hexdigest()[:20]
 
@@ -79,7 +81,7 @@ def cached_export(config: Path, weights: Path, opts: Sequence[str] = (),
     if not weights.is_file():
         raise UserError(f"weights file not found: {weights}")
     weights_sha256 = file_sha256(weights)
-    folder = cache_root() / f"{cfg['stage']}-{config.stem}-{_key(cfg, weights_sha256)}"
+    folder = cache_root() / f"{cfg.stage}-{config.stem}-{_key(cfg, weights_sha256)}"
     if folder.exists():
         if entry_intact(folder):
             return folder
@@ -140,10 +142,10 @@ def prune(remove_all: bool = False) -> List[Path]:
     return removed
 
 
-def export_model(cfg: Dict[str, Any], weights: Path, out_dir: Path, overwrite: bool = False) -> Path:
+def export_model(cfg: ModelConfig, weights: Path, out_dir: Path, overwrite: bool = False) -> Path:
     """Export the model of a loaded stage-1 (detector) or stage-2 (parser) config with its
     weights to Paddle Inference (what tools/export.py and the cache write)."""
-    if cfg["stage"] == "det":
+    if cfg.stage == "det":
         from stage1_detect.export import export_detector
         from stage1_detect.model import trained_detector_model
         return export_detector(cfg, trained_detector_model(cfg, Path(weights)), Path(weights),

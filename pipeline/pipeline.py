@@ -16,6 +16,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from facevid.config.load import load_config
+from facevid.config.pipelines import NO_DETECTION, GrabCutSettings, ModelEntry, PipelineConfig
 from facevid.boxes.crops import union_box
 from facevid.boxes.detections import Detections, DetectorProtocol, ParserProtocol
 from facevid.errors import ConfigError
@@ -25,16 +26,7 @@ from postprocess.ensemble import channel_argmax, hard_vote, soft_vote
 from postprocess.grabcut import refine_labels
 
 STAGES = ("detect", "parse", "postprocess")
-NO_DETECTION = ("background", "whole_frame")
 Box = Tuple[int, int, int, int]
-
-
-@dataclass(frozen=True)
-class GrabCutSettings:
-    enabled: bool = True
-    band: int = 6             # pixels either side of the outline that GrabCut may change
-    confident: float = 0.9    # pixels at least this sure of their class are kept as they are
-    iterations: int = 2
 
 
 @dataclass
@@ -48,14 +40,14 @@ class FrameResult:
     seconds: Dict[str, float] = field(default_factory=dict)   # per stage
 
 
-def _export_dir(entry: Dict[str, Any], inference: bool,
+def _export_dir(entry: ModelEntry, inference: bool,
                 stages: Tuple[str, ...] = ("seg",)) -> Optional[Path]:
     """The export a model entry runs from: the one it names, or with `engine: inference` its
     weights exported once into the cache (pipeline/engine.py); None runs the weights in dygraph."""
-    if entry.get("export_dir") or not (inference and entry.get("weights")):
-        return entry.get("export_dir")
+    if entry.export_dir or not (inference and entry.weights):
+        return entry.export_dir
     from pipeline.engine import cached_export
-    return cached_export(Path(entry["config"]), Path(entry["weights"]), entry.get("opts") or (), stages)
+    return cached_export(Path(entry.config), Path(entry.weights), entry.opts, stages)
 
 
 class Pipeline:
@@ -105,30 +97,30 @@ class Pipeline:
         return cls.from_loaded(load_config(path, opts, stages=("pipeline",)))
 
     @classmethod
-    def from_loaded(cls, cfg: Dict[str, Any]) -> "Pipeline":
+    def from_loaded(cls, cfg: PipelineConfig) -> "Pipeline":
         """A pipeline from a loaded pipeline config (tools read its other sections too)."""
         from stage2_seg.parser import Parser       # paddle only once the config is valid
-        inference = cfg["engine"] == "inference"
+        inference = cfg.engine == "inference"
         parsers, names = [], set()
-        for i, entry in enumerate(cfg["parsers"]):
-            name = entry.get("name") or Path(entry["config"]).stem
+        for i, entry in enumerate(cfg.parsers):
+            name = entry.name or Path(entry.config).stem
             name = name if name not in names else f"{name}#{i + 1}"
             names.add(name)
-            parsers.append(Parser.from_files(entry["config"], entry.get("weights"),
-                                             _export_dir(entry, inference), threads=cfg["threads"],
-                                             name=name, opts=entry.get("opts") or ()))
+            parsers.append(Parser.from_files(entry.config, entry.weights,
+                                             _export_dir(entry, inference), threads=cfg.threads,
+                                             name=name, opts=entry.opts))
         detector = None
-        if cfg["detector"] is not None:
-            det = cfg["detector"]
+        if cfg.detector is not None:
+            det = cfg.detector
             # A stage-2 config as the detector: boxes around its whole-frame mask.
-            if load_config(det["config"], det.get("opts") or (), stages=("det", "seg"))["stage"] == "seg":
+            if load_config(det.config, det.opts, stages=("det", "seg")).stage == "seg":
                 from pipeline.mask_detector import MaskDetector as kind
             else:
                 from stage1_detect.detector import Detector as kind
-            detector = kind.from_files(det["config"], det.get("weights"), det.get("opts") or (),
-                                       export_dir=_export_dir(det, inference, ("det", "seg")), threads=cfg["threads"])
-        return cls(parsers, detector, cfg["ensemble"], cfg["resize"], GrabCutSettings(**cfg["grabcut"]),
-                   cfg["smoothing"], cfg["no_detection"])
+            detector = kind.from_files(det.config, det.weights, det.opts,
+                                       export_dir=_export_dir(det, inference, ("det", "seg")), threads=cfg.threads)
+        return cls(parsers, detector, cfg.ensemble, cfg.resize, cfg.grabcut,
+                   cfg.smoothing, cfg.no_detection)
 
     def new_video(self) -> None:
         """Forget the boxes and the mask carried over from the previous frames."""

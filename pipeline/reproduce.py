@@ -20,7 +20,10 @@ from typing import Any, Callable, Dict, List
 import yaml
 from tqdm import tqdm
 
-from facevid.config.load import load_config, public_view
+from facevid.config.pipelines import ModelEntry, ReproduceConfig
+from facevid.config.sections import ModelConfig
+from facevid.config.load import load_config
+from facevid.config.typed import to_dict
 from facevid.io.files import write_bytes, write_json, write_text
 from facevid.synthetic.clips import generate
 from pipeline.pipeline import GrabCutSettings, Pipeline
@@ -53,29 +56,29 @@ class Steps:
         return record["result"]
 
 
-def _data_opts(cfg: Dict[str, Any]) -> List[str]:
-    return [f"data.train_root={cfg['train_root']}", f"data.val_root={cfg['val_root']}"]
+def _data_opts(cfg: ReproduceConfig) -> List[str]:
+    return [f"data.train_root={cfg.train_root}", f"data.val_root={cfg.val_root}"]
 
 
-def _model_cfg(entry: Dict[str, Any], cfg: Dict[str, Any]) -> Dict[str, Any]:
-    return load_config(ROOT / entry["config"], _data_opts(cfg) + list(entry.get("opts", [])))
+def _model_cfg(entry: ModelEntry, cfg: ReproduceConfig) -> ModelConfig:
+    return load_config(ROOT / entry.config, _data_opts(cfg) + entry.opts)
 
 
-def _train(stage_cfg: Dict[str, Any], out: Path) -> Dict[str, Any]:
+def _train(stage_cfg: ModelConfig, out: Path) -> Dict[str, Any]:
     from facevid.runtime.checkpoint import usable_checkpoint
-    if stage_cfg["stage"] == "det":
+    if stage_cfg.stage == "det":
         from stage1_detect.train import train
     else:
         from stage2_seg.train import train
     last = usable_checkpoint(out)[0] if out.exists() else None
     done = last is not None and json.loads((last / "state.json").read_text())["iteration"] >= \
-        stage_cfg["train"]["iters"]
+        stage_cfg.train.iters
     if not done:                      # interrupted earlier: continue from the last checkpoint
         train(stage_cfg, out, resume=last is not None)
-    return {"weights": str(out / "best_model.pdparams"), "config": public_view(stage_cfg)}
+    return {"weights": str(out / "best_model.pdparams"), "config": to_dict(stage_cfg)}
 
 
-def _evaluate_rows(cfg: Dict[str, Any], out: Path) -> List[Dict[str, Any]]:
+def _evaluate_rows(cfg: ReproduceConfig, out: Path) -> List[Dict[str, Any]]:
     """Every row from Pipeline output on the validation frames: one pass of the ensemble
     pipeline gives each model's probabilities (model rows), the vote (ensemble row) and the
     refined labels (GrabCut row); the main model's resize and input-size rows are the same
@@ -85,18 +88,18 @@ def _evaluate_rows(cfg: Dict[str, Any], out: Path) -> List[Dict[str, Any]]:
     from stage2_seg.parser import Parser
 
     pipe = Pipeline.from_config(out / "pipeline.yml")    # what tools/infer.py would run
-    main = next(p for p in pipe.parsers if p.name == cfg["main_model"])
+    main = next(p for p in pipe.parsers if p.name == cfg.main_model)
     plain = GrabCutSettings(enabled=False)
     nearest = Pipeline([main], pipe.detector, resize="nearest", grabcut=plain,
                        no_detection="whole_frame")
-    small = Pipeline([Parser(main.forward, main.schema, tuple(cfg["train_size_eval"]), main.crop_rule,
+    small = Pipeline([Parser(main.forward, main.schema, tuple(cfg.train_size_eval), main.crop_rule,
                              main.mirror_lut is not None, name=main.name)], pipe.detector, grabcut=plain,
                      no_detection="whole_frame")
     models = [p.name for p in pipe.parsers]
     rows = models + ["hard-vote ensemble", "ensemble + GrabCut",
                      f"{main.name} argmax-nearest", f"{main.name} infer at train size"]
     evaluators = {r: SegEvaluator(pipe.schema.num_classes) for r in rows}
-    reader = open_split(_model_cfg(next(iter(cfg["models"].values())), cfg), "val")
+    reader = open_split(_model_cfg(next(iter(cfg.models.values())), cfg), "val")
     clip = None
     for i in tqdm(range(len(reader)), desc="score rows", unit="frame"):
         ref = reader.frames[i]
@@ -116,19 +119,19 @@ def _evaluate_rows(cfg: Dict[str, Any], out: Path) -> List[Dict[str, Any]]:
     return [{"row": r, "metrics": evaluators[r].result()} for r in rows]
 
 
-def pipeline_config(cfg: Dict[str, Any], out: Path) -> Dict[str, Any]:
+def pipeline_config(cfg: ReproduceConfig, out: Path) -> Dict[str, Any]:
     """The pipeline YAML of the "ensemble + GrabCut" row: `tools/infer.py --pipeline` with it
     runs exactly what that row scored."""
-    det = cfg["detector"]
+    det = cfg.detector
     return {
         "stage": "pipeline",
-        "detector": {"config": str(ROOT / det["config"]), "weights": str(_detector_weights(cfg, out)),
-                     "opts": _data_opts(cfg) + list(det.get("opts", []))},
-        "parsers": [{"name": name, "config": str(ROOT / entry["config"]),
+        "detector": {"config": str(ROOT / det.config), "weights": str(_detector_weights(cfg, out)),
+                     "opts": _data_opts(cfg) + det.opts},
+        "parsers": [{"name": name, "config": str(ROOT / entry.config),
                      "weights": str(out / _slug(name) / "best_model.pdparams"),
-                     "opts": _data_opts(cfg) + list(entry.get("opts", []))}
-                    for name, entry in cfg["models"].items()],
-        "ensemble": "hard", "resize": "bilinear", "grabcut": dict(cfg["grabcut"]),
+                     "opts": _data_opts(cfg) + entry.opts}
+                    for name, entry in cfg.models.items()],
+        "ensemble": "hard", "resize": "bilinear", "grabcut": to_dict(cfg.grabcut),
         # Challenge footage is faces throughout: a frame the detector misses is parsed whole
         # (what the table has always measured), not left background.
         "no_detection": "whole_frame"}
@@ -140,22 +143,22 @@ def _slug(name: str) -> str:
 
 def reproduce(config: Path, log: Callable[[str], None] = print) -> Dict[str, Any]:
     cfg = load_config(Path(config), stages=("reproduce",))
-    out = Path(cfg["out"])
+    out = Path(cfg.out)
     steps = Steps(out, log)
     started = time.time()
     # The code that runs is the code at the start (HEAD may move while this runs).
     commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
                             text=True).stdout.strip() or None
-    if cfg["synthetic"] is not None:
-        s = cfg["synthetic"]
+    if cfg.synthetic is not None:
+        s = cfg.synthetic
         steps.run("data", lambda: {
-            "train": str(generate(cfg["train_root"], s["train_clips"], s["train_seed"], s["frames"],
+            "train": str(generate(cfg.train_root, s.train_clips, s.train_seed, s.frames,
                                   overwrite=True)),
-            "val": str(generate(cfg["val_root"], s["val_clips"], s["val_seed"], s["frames"],
+            "val": str(generate(cfg.val_root, s.val_clips, s.val_seed, s.frames,
                                 overwrite=True))})
-    det_cfg = _model_cfg(cfg["detector"], cfg)
-    model_cfgs = {name: _model_cfg(entry, cfg) for name, entry in cfg["models"].items()}
-    if cfg["detector"].get("weights"):
+    det_cfg = _model_cfg(cfg.detector, cfg)
+    model_cfgs = {name: _model_cfg(entry, cfg) for name, entry in cfg.models.items()}
+    if cfg.detector.weights:
         log(f"[reuse] detector: {_detector_weights(cfg, out)} (the preset names trained weights)")
     else:
         steps.run("train_detector", lambda: _train(det_cfg, out / "det"))
@@ -164,30 +167,30 @@ def reproduce(config: Path, log: Callable[[str], None] = print) -> Dict[str, Any
     write_text(out / "pipeline.yml", yaml.safe_dump(pipeline_config(cfg, out), sort_keys=False))
     scores = steps.run("score_rows", lambda: _evaluate_rows(cfg, out))
     det_scores = steps.run("score_detector", lambda: _score_detector(cfg, out))
-    results = {"commit": commit, "config": public_view(cfg), "rows": scores, "detector": det_scores,
+    results = {"commit": commit, "config": to_dict(cfg), "rows": scores, "detector": det_scores,
                "steps": {k: v["seconds"] for k, v in steps.records.items()},
                "wall_seconds_this_run": round(time.time() - started, 1)}
     write_json(out / "results.json", results)
-    table = render_table(scores, cfg["published"])
+    table = render_table(scores, cfg.published)
     write_bytes(out / "table.md", table.encode())
     return {"table": table, "results": results}
 
 
-def _detector_weights(cfg: Dict[str, Any], out: Path) -> Path:
+def _detector_weights(cfg: ReproduceConfig, out: Path) -> Path:
     """The preset's trained detector weights (relative to the project root), else the run's own."""
-    named = cfg["detector"].get("weights")
+    named = cfg.detector.weights
     return ROOT / named if named else out / "det" / "best_model.pdparams"
 
 
-def _score_detector(cfg: Dict[str, Any], out: Path) -> Dict[str, Any]:
+def _score_detector(cfg: ReproduceConfig, out: Path) -> Dict[str, Any]:
     from stage1_detect.detector import Detector
     from stage1_detect.evaluate import evaluate_detector
-    entry = cfg["detector"]
+    entry = cfg.detector
     det_cfg = _model_cfg(entry, cfg)
-    if not Path(det_cfg["data"]["val_root"]).is_dir():     # reused weights, their scenes not made here
-        return {"skipped": f"no detector validation data at {det_cfg['data']['val_root']}"}
-    opts = _data_opts(cfg) + list(entry.get("opts", []))
-    detector = Detector.from_files(ROOT / entry["config"], _detector_weights(cfg, out), opts)
+    if not Path(det_cfg.data.val_root).is_dir():     # reused weights, their scenes not made here
+        return {"skipped": f"no detector validation data at {det_cfg.data.val_root}"}
+    opts = _data_opts(cfg) + entry.opts
+    detector = Detector.from_files(ROOT / entry.config, _detector_weights(cfg, out), opts)
     return evaluate_detector(detector, det_cfg)
 
 

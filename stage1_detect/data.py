@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 import paddle
 
+from facevid.config.sections import DetConfig
 from facevid.boxes.mask_boxes import boxes_from_label, detector_categories
 from facevid.data.readers import Reader
 from facevid.data.splits import face_ids, open_split
@@ -29,16 +30,16 @@ def to_chw(image: np.ndarray) -> np.ndarray:
     return ((image.astype(np.float32) - MEAN) / STD).transpose(2, 0, 1)
 
 
-def categories(cfg: Dict[str, Any]) -> List[int]:
+def categories(cfg: DetConfig) -> List[int]:
     """COCO category ids of the detector's class indices (facevid.boxes.mask_boxes)."""
-    return detector_categories(cfg["data"]["face_boxes"], cfg["data"]["person_boxes"])
+    return detector_categories(cfg.data.face_boxes, cfg.data.person_boxes)
 
 
-def gt_boxes(cfg: Dict[str, Any], label: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+def gt_boxes(cfg: DetConfig, label: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
     """Mask-derived boxes (M x 4 xyxy float32) and the detector's class indices (M)."""
-    data = cfg["data"]
-    found = boxes_from_label(label, face_ids(cfg), data["ignore_index"], data["min_region_pixels"],
-                             with_persons=data["person_boxes"], with_faces=data["face_boxes"])
+    data = cfg.data
+    found = boxes_from_label(label, face_ids(cfg), data.ignore_index, data.min_region_pixels,
+                             with_persons=data.person_boxes, with_faces=data.face_boxes)
     boxes = np.array([[x, y, x + w, y + h] for x, y, w, h in (b["bbox"] for b in found)],
                      np.float32).reshape(-1, 4)
     order = categories(cfg)
@@ -49,7 +50,7 @@ def gt_boxes(cfg: Dict[str, Any], label: np.ndarray) -> Tuple[np.ndarray, np.nda
 class DetSamples:
     """Training samples addressed by (frame index, augmentation seed), like stage 2's."""
 
-    def __init__(self, cfg: Dict[str, Any], split: str = "train"):
+    def __init__(self, cfg: DetConfig, split: str = "train"):
         self.cfg = cfg
         self.reader: Reader = open_split(cfg, split)
 
@@ -61,11 +62,11 @@ class DetSamples:
         rng = np.random.default_rng(seed)
         image, label = self.reader.load(index)
         boxes, classes = gt_boxes(self.cfg, label)
-        if rng.random() < self.cfg["train"]["flip_prob"]:
+        if rng.random() < self.cfg.train.flip_prob:
             w = image.shape[1]
             image = image[:, ::-1]
             boxes = np.stack([w - boxes[:, 2], boxes[:, 1], w - boxes[:, 0], boxes[:, 3]], 1)
-        image, scale = resize_for_detector(np.ascontiguousarray(image), self.cfg["train"]["image_size"])
+        image, scale = resize_for_detector(np.ascontiguousarray(image), self.cfg.train.image_size)
         return {"image": to_chw(image), "im_shape": np.float32(image.shape[:2]),
                 "scale_factor": np.float32([scale, scale]), "gt_bbox": boxes * scale,
                 "gt_class": classes[:, None]}

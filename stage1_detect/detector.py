@@ -3,11 +3,12 @@ score threshold, and `VideoDetector` carries boxes over frames where the detecto
 detector hands over detections only: each parser crops them with the margin it was trained
 with (stage2_seg.parser.CropRule)."""
 from pathlib import Path
-from typing import Any, Dict, Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 import paddle
 
+from facevid.config.sections import DetConfig
 from facevid.config.load import load_config
 from facevid.boxes.detections import BoxCarrier, Detections, OperatingPoint
 from facevid.errors import UserError
@@ -41,10 +42,10 @@ class Detector:
         self.categories = np.array(categories, np.int64)
 
     @classmethod
-    def from_config(cls, cfg: Dict[str, Any], forward: DetForward) -> "Detector":
+    def from_config(cls, cfg: DetConfig, forward: DetForward) -> "Detector":
         """A detector of a stage-1 config over a forward (dygraph_detector_forward(model) in
         training, exported_detector_forward(export_dir) for an export)."""
-        return cls(forward, cfg["train"]["image_size"], cfg["_schema"],
+        return cls(forward, cfg.train.image_size, cfg.class_schema,
                    OperatingPoint.from_config(cfg), categories(cfg))
 
     @classmethod

@@ -13,6 +13,7 @@ from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 from tqdm import tqdm
 
+from facevid.config.sections import DetConfig
 from facevid.boxes.crops import boxes_mask
 from facevid.boxes.detections import Detections, box_iou, crop_boxes
 from facevid.boxes.mask_boxes import CATEGORIES, FACE
@@ -106,15 +107,15 @@ class DetectorEvaluator:
         return out
 
 
-def evaluate_detector(detector: Detector, cfg: Dict[str, Any], reader: Optional[Reader] = None,
+def evaluate_detector(detector: Detector, cfg: DetConfig, reader: Optional[Reader] = None,
                       max_frames: Optional[int] = None, show_progress: bool = True) -> Dict[str, Any]:
     """Score `detector` on the config's validation split (or `reader`)."""
     reader = reader or open_split(cfg, "val")
     n = len(reader) if max_frames is None else min(max_frames, len(reader))
     order = categories(cfg)
     evaluator = DetectorEvaluator([c for c in CATEGORIES if c["id"] in order],
-                                  cfg["eval"]["iou"], detector.point.score_threshold,
-                                  cfg["eval"]["crop_margin"])
+                                  cfg.eval.iou, detector.point.score_threshold,
+                                  cfg.eval.crop_margin)
     ids = face_ids(cfg)
     for i in tqdm(range(n), desc="detect", unit="frame", disable=not show_progress, leave=False):
         image, label = reader.load(i)

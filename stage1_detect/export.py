@@ -13,7 +13,8 @@ import numpy as np
 import paddle
 from paddle.static import InputSpec
 
-from facevid.config.load import public_view
+from facevid.config.sections import DetConfig
+from facevid.config.typed import to_dict
 from facevid.io.files import atomic_dir, write_json
 from facevid.runtime.inference import META_FILE, one_at_a_time, open_predictor
 from stage1_detect.data import categories
@@ -23,7 +24,7 @@ INPUTS = ("image", "im_shape", "scale_factor")
 DetForward = Callable[[Dict[str, np.ndarray]], Any]
 
 
-def export_detector(cfg: Dict[str, Any], model: paddle.nn.Layer, weights: Path, out_dir: Path,
+def export_detector(cfg: DetConfig, model: paddle.nn.Layer, weights: Path, out_dir: Path,
                     overwrite: bool = False) -> Path:
     model.eval()
     spec = [{"image": InputSpec([None, 3, -1, -1], "float32", "image"),
@@ -33,8 +34,8 @@ def export_detector(cfg: Dict[str, Any], model: paddle.nn.Layer, weights: Path, 
         static = paddle.jit.to_static(model, input_spec=spec, full_graph=True)
         paddle.jit.save(static, str(tmp / "model"))
         write_json(tmp / META_FILE, {"kind": "detector", "categories": categories(cfg),
-                                     "image_size": cfg["train"]["image_size"],
-                                     "config": public_view(cfg), "weights": str(weights)})
+                                     "image_size": cfg.train.image_size,
+                                     "config": to_dict(cfg), "weights": str(weights)})
     return Path(out_dir)
 
 

@@ -3,10 +3,10 @@ import contextlib
 import copy
 import io
 from pathlib import Path
-from typing import Any, Dict
 
 import paddle
 
+from facevid.config.sections import DetConfig
 from facevid.errors import ConfigError
 from facevid.runtime.checkpoint import load_weights
 
@@ -14,6 +14,8 @@ from facevid.runtime.checkpoint import load_weights
 with contextlib.redirect_stdout(io.StringIO()):
     import ppdet.modeling  # noqa: F401  (registers ppdet's architectures and modules)
     from ppdet.core import workspace
+
+import stage1_detect.backbones  # noqa: F401,E402  (registers MobileNetV2Det with ppdet)
 
 # Top-level ppdet keys that are settings rather than module sections.
 PPDET_GLOBALS = {"architecture", "num_classes", "norm_type", "pretrain_weights"}
@@ -30,10 +32,10 @@ def _reset_registry(registered) -> None:
             del registered[key]
 
 
-def build_detector(cfg: Dict[str, Any]) -> paddle.nn.Layer:
+def build_detector(cfg: DetConfig) -> paddle.nn.Layer:
     """Create the configured architecture. ppdet keeps its settings in a process-wide registry;
     our sections are merged into it just before creating the model."""
-    sections = copy.deepcopy(cfg["ppdet"])
+    sections = copy.deepcopy(cfg.ppdet)
     registered = workspace.global_config
     for key, value in sections.items():
         if key not in PPDET_GLOBALS and key not in registered:
@@ -64,7 +66,7 @@ def build_detector(cfg: Dict[str, Any]) -> paddle.nn.Layer:
     return model
 
 
-def trained_detector_model(cfg: Dict[str, Any], weights: Path) -> paddle.nn.Layer:
+def trained_detector_model(cfg: DetConfig, weights: Path) -> paddle.nn.Layer:
     """The config's detector with `weights` loaded, in eval mode (fresh parameter names)."""
     with paddle.utils.unique_name.guard():
         model = build_detector(cfg)

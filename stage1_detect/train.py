@@ -6,6 +6,7 @@ from typing import Any, Dict
 
 import paddle
 
+from facevid.config.sections import DetConfig
 from facevid.data.batches import IterationBatches, load_batches
 from facevid.runtime.loop import Task, build_optimizer, fit, seed_everything
 from facevid.boxes.mask_boxes import FACE
@@ -17,7 +18,7 @@ from stage1_detect.evaluate import evaluate_detector
 from stage1_detect.model import build_detector
 
 
-def train(cfg: Dict[str, Any], out_dir: Path, resume: bool = False,
+def train(cfg: DetConfig, out_dir: Path, resume: bool = False,
           show_progress: bool = True) -> Dict[str, Any]:
     """Train the detector of `cfg` into `out_dir`; returns the last evaluation's metrics."""
     with paddle.utils.unique_name.guard():     # same parameter names when resuming
@@ -25,14 +26,14 @@ def train(cfg: Dict[str, Any], out_dir: Path, resume: bool = False,
         val_reader = open_split(cfg, "val")
         check_every_frame(samples.reader, "training data", show_progress)
         check_every_frame(val_reader, "validation data", show_progress)
-        seed_everything(cfg["seed"])
+        seed_everything(cfg.seed)
         model = build_detector(cfg)
         optimizer, schedule = build_optimizer(cfg, model)
-        tc = cfg["train"]
+        tc = cfg.train
 
         def batches(start: int, rank: int, world: int):
-            sampler = IterationBatches(len(samples), tc["batch_size"], cfg["seed"], start,
-                                       tc["iters"], rank, world)
+            sampler = IterationBatches(len(samples), tc.batch_size, cfg.seed, start,
+                                       tc.iters, rank, world)
             return load_batches(samples, sampler, collate)
 
         def loss(net, batch) -> Dict[str, paddle.Tensor]:
@@ -47,7 +48,7 @@ def train(cfg: Dict[str, Any], out_dir: Path, resume: bool = False,
         task = Task(
             model=model, optimizer=optimizer, schedule=schedule, batches=batches, loss=loss,
             evaluate=lambda: evaluate_detector(Detector.from_config(cfg, dygraph_detector_forward(model)),
-                                               cfg, val_reader, cfg["eval"]["max_frames"], show_progress),
+                                               cfg, val_reader, cfg.eval.max_frames, show_progress),
             best_key=f"recall_{first}",
             report_keys=("recall_face", "recall_person", "face_pixels_in_crops", "AP", "AP50"))
         return fit(cfg, Path(out_dir), task, resume=resume, show_progress=show_progress)

@@ -13,6 +13,7 @@ import paddle.nn as nn
 from paddleseg.cvlibs import manager
 from paddleseg.models.backbones.hrnet import HRNet
 
+from facevid.config.sections import SegConfig
 import stage2_seg.losses  # noqa: F401  (registers our losses)
 import stage2_seg.models  # noqa: F401  (registers our models)
 from facevid.errors import ConfigError
@@ -44,11 +45,11 @@ def build_component(spec: Dict[str, Any], where: str) -> Any:
         raise ConfigError(f"{where} ({name}): {exc}") from None
 
 
-def build_model(cfg: Dict[str, Any]) -> nn.Layer:
-    return build_component(cfg["model"], "model")
+def build_model(cfg: SegConfig) -> nn.Layer:
+    return build_component(cfg.model, "model")
 
 
-def build_trained_model(cfg: Dict[str, Any], weights: Path) -> paddle.nn.Layer:
+def build_trained_model(cfg: SegConfig, weights: Path) -> paddle.nn.Layer:
     """The config's model with `weights` loaded, in eval mode. A fresh name scope keeps
     parameter names independent of what else the process built."""
     with paddle.utils.unique_name.guard():

@@ -2,8 +2,9 @@
 frame where nothing was detected is handled. Owned by stage 2 (the model was trained with this
 rule); the detector hands over `Detections` only."""
 from dataclasses import dataclass
-from typing import Any, Dict, List, Tuple
+from typing import List, Tuple
 
+from facevid.config.sections import SegConfig
 from facevid.boxes.detections import Detections, crop_boxes
 from facevid.boxes.mask_boxes import FACE, PERSON
 
@@ -21,8 +22,8 @@ class CropRule:
     square: bool = True
 
     @classmethod
-    def from_config(cls, cfg: Dict[str, Any]) -> "CropRule":
-        return cls(cfg["data"]["crop"], float(cfg["data"]["crop_margin"]), True)
+    def from_config(cls, cfg: SegConfig) -> "CropRule":
+        return cls(cfg.data.crop, float(cfg.data.crop_margin), True)
 
     def boxes(self, dets: Detections, frame_size: Tuple[int, int],
               whole_frame_fallback: bool = True) -> List[Box]:

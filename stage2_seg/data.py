@@ -3,12 +3,13 @@ recipe trains stage 2) or whole frames (a window of the crop's aspect ratio), op
 with extra sets, pasted onto other scenes, given a previous-mask channel, with the training
 augmentations and the network's normalisation."""
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import List, Optional, Tuple
 
 import cv2
 import numpy as np
 import paddle
 
+from facevid.config.sections import SegConfig
 from facevid.boxes.crops import crop, expand_box, region_boxes
 from facevid.errors import DataError
 from facevid.data.extra_sets import open_extra_sets
@@ -19,7 +20,7 @@ from facevid.data.schema import ClassSchema
 from facevid.data.splits import face_ids, open_split
 from stage2_seg.preprocess import normalize
 from stage2_seg.augment import SIDES, color_jitter, mirror, partial_box, paste_onto, rotate
-from stage2_seg.temporal import PrevMaskNoise, simulated_prev_mask, with_prev_channel
+from stage2_seg.temporal import simulated_prev_mask, with_prev_channel
 
 Box = Tuple[int, int, int, int]
 
@@ -35,31 +36,31 @@ def label_boxes(label: np.ndarray, mode: str, face_class_ids: List[int], ignore_
     return []
 
 
-def gt_crop_boxes(cfg: Dict[str, Any], label: np.ndarray) -> List[Box]:
+def gt_crop_boxes(cfg: SegConfig, label: np.ndarray) -> List[Box]:
     """Evaluation crops of one frame: the crop rule applied to the mask-derived boxes (an
     oracle detector), or the whole frame in frame mode. May be empty (nobody in the frame)."""
     h, w = label.shape
-    data = cfg["data"]
-    if data["crop"] == "frame":
+    data = cfg.data
+    if data.crop == "frame":
         return [(0, 0, w, h)]
-    return [expand_box(b, data["crop_margin"], (w, h))
-            for b in label_boxes(label, data["crop"], face_ids(cfg), data["ignore_index"],
-                                 data["min_region_pixels"])]
+    return [expand_box(b, data.crop_margin, (w, h))
+            for b in label_boxes(label, data.crop, face_ids(cfg), data.ignore_index,
+                                 data.min_region_pixels)]
 
 
 class TrainSamples:
     """Map-style data set; items are addressed by (frame index, augmentation seed) so that the
     augmentation is fixed by the seed, whatever worker or process draws it."""
 
-    def __init__(self, cfg: Dict[str, Any], reader: Optional[Reader] = None):
+    def __init__(self, cfg: SegConfig, reader: Optional[Reader] = None):
         self.cfg = cfg
         self.reader = reader or open_split(cfg, "train")
-        self.schema: ClassSchema = cfg["_schema"]
+        self.schema: ClassSchema = cfg.class_schema
         self.lut = self.schema.mirror_lut()
         self.ids = face_ids(cfg)
-        self.backgrounds = list_backgrounds(cfg["data"]["backgrounds_root"])
-        self.extra = open_extra_sets(cfg)
-        self.prev_noise = (PrevMaskNoise.from_config(cfg) if cfg["model"].get("in_channels", 3) == 4
+        self.backgrounds = list_backgrounds(cfg.data.backgrounds_root)
+        self.extra = open_extra_sets(self.schema, cfg.data.extra_sets, cfg.data.ignore_index)
+        self.prev_noise = (cfg.train.prev_mask if cfg.in_channels == 4
                            else None)
         # Items past the main set's come from the extra sets, in proportion to their shares.
         main_share = 1.0 - sum(e.share for e in self.extra)
@@ -87,34 +88,34 @@ class TrainSamples:
     def __getitem__(self, key: Tuple[int, int]) -> Tuple[np.ndarray, np.ndarray]:
         index, seed = key
         rng = np.random.default_rng(seed)
-        data, train = self.cfg["data"], self.cfg["train"]
+        data, train = self.cfg.data, self.cfg.train
         image, label, ids = self.load(index, rng)
         image, label = self._scene(image, label, rng)
         if self.prev_noise is not None:      # the 4th channel follows every geometric change
-            image = with_prev_channel(image, simulated_prev_mask(label, data["ignore_index"],
+            image = with_prev_channel(image, simulated_prev_mask(label, data.ignore_index,
                                                                  self.prev_noise, rng))
         h, w = label.shape
-        box: Box = aspect_window((w, h), tuple(train["crop_size"]), rng)
-        if data["crop"] != "frame":
-            boxes = label_boxes(label, data["crop"], ids, data["ignore_index"],
-                                data["min_region_pixels"])
+        box: Box = aspect_window((w, h), tuple(train.crop_size), rng)
+        if data.crop != "frame":
+            boxes = label_boxes(label, data.crop, ids, data.ignore_index,
+                                data.min_region_pixels)
             if boxes:   # frames without a face train on the whole frame (all background)
-                shift = rng.uniform(-train["shift_jitter"], train["shift_jitter"], 2)
-                box = expand_box(boxes[rng.integers(len(boxes))], data["crop_margin"], (w, h),
-                                 scale=rng.uniform(*train["scale_jitter"]), shift=tuple(shift))
-                if rng.random() < train["partial_crop_prob"]:
+                shift = rng.uniform(-train.shift_jitter, train.shift_jitter, 2)
+                box = expand_box(boxes[rng.integers(len(boxes))], data.crop_margin, (w, h),
+                                 scale=rng.uniform(*train.scale_jitter), shift=tuple(shift))
+                if rng.random() < train.partial_crop_prob:
                     box = partial_box(box, SIDES[rng.integers(4)], (1 / 3, 2 / 3)[rng.integers(2)])
-        size = tuple(train["crop_size"])
+        size = tuple(train.crop_size)
         image, _ = crop(image, box, size)
         label, _ = crop(label, box, size, is_label=True)
-        if rng.random() < train["flip_prob"]:
+        if rng.random() < train.flip_prob:
             image, label = mirror(image, label, self.lut)
-        if train["rotate_deg"] > 0:
-            angle = rng.uniform(-train["rotate_deg"], train["rotate_deg"])
-            image, label = rotate(image, label, angle, data["ignore_index"])
-        if any(train["color_jitter"]):
+        if train.rotate_deg > 0:
+            angle = rng.uniform(-train.rotate_deg, train.rotate_deg)
+            image, label = rotate(image, label, angle, data.ignore_index)
+        if any(train.color_jitter):
             image[..., :3] = color_jitter(image[..., :3],
-                                          *(1 + rng.uniform(-j, j) for j in train["color_jitter"]))
+                                          *(1 + rng.uniform(-j, j) for j in train.color_jitter))
         return normalize(image), label.astype(np.int64)
 
     def _scene(self, image: np.ndarray, label: np.ndarray, rng: np.random.Generator
@@ -123,16 +124,16 @@ class TrainSamples:
         the frame's labelled people pasted onto another scene at a random scale and place."""
         if not self.backgrounds:
             return image, label
-        train = self.cfg["train"]
+        train = self.cfg.train
         draw = rng.random()
-        if draw < train["negative_prob"] + train["paste_prob"]:
+        if draw < train.negative_prob + train.paste_prob:
             background = read_image(self.backgrounds[rng.integers(len(self.backgrounds))])
-            if draw < train["negative_prob"]:
+            if draw < train.negative_prob:
                 h, w = label.shape
                 return cv2.resize(background, (w, h), interpolation=cv2.INTER_AREA), np.zeros_like(label)
-            lo, hi = train["paste_scale"]
+            lo, hi = train.paste_scale
             return paste_onto(image, label, background, rng.uniform(lo, hi), tuple(rng.random(2)),
-                              self.cfg["data"]["ignore_index"])
+                              self.cfg.data.ignore_index)
         return image, label
 
 

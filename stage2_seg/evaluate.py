@@ -8,6 +8,7 @@ import numpy as np
 import paddle
 from tqdm import tqdm
 
+from facevid.config.sections import SegConfig
 from facevid.io.files import write_image
 from facevid.metrics.segmentation import SegEvaluator, scores_from_confusion
 from facevid.data.readers import Reader
@@ -20,13 +21,13 @@ from stage2_seg.forward import dygraph_forward
 from stage2_seg.temporal import with_prev_channel
 
 
-def evaluate(model: paddle.nn.Layer, cfg: Dict[str, Any], reader: Optional[Reader] = None,
+def evaluate(model: paddle.nn.Layer, cfg: SegConfig, reader: Optional[Reader] = None,
              max_frames: Optional[int] = None, save_pred: Optional[Path] = None,
              show_progress: bool = True) -> Dict[str, Any]:
     """Score the model on the validation split; returns the metrics dict of SegEvaluator plus
     the same image metrics for always predicting the most frequent ground-truth class."""
     reader = reader or open_split(cfg, "val")
-    schema, ignore = cfg["_schema"], cfg["data"]["ignore_index"]
+    schema, ignore = cfg.class_schema, cfg.data.ignore_index
     evaluator = SegEvaluator(schema.num_classes, ignore)
     gt_hist = np.zeros(schema.num_classes, np.int64)
     was_training = model.training
@@ -38,8 +39,8 @@ def evaluate(model: paddle.nn.Layer, cfg: Dict[str, Any], reader: Optional[Reade
         for i in tqdm(range(n), desc="eval", unit="frame", disable=not show_progress, leave=False):
             ref = reader.frames[i]
             image, label = reader.load(i)
-            if cfg["eval"]["lowres_scale"] is not None:     # footage of a lower resolution
-                image = low_resolution(image, cfg["eval"]["lowres_scale"])
+            if cfg.eval.lowres_scale is not None:     # footage of a lower resolution
+                image = low_resolution(image, cfg.eval.lowres_scale)
             if parser.in_channels == 4:
                 if ref.clip != clip:        # a clip starts with no previous mask
                     clip, prev_fg = ref.clip, np.zeros(label.shape, np.float32)

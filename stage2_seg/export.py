@@ -5,32 +5,32 @@ Paddle Inference with oneDNN gives the same outputs several times faster than dy
 CPU (bench/forward_speed.py; the README's speed tables).
 """
 from pathlib import Path
-from typing import Any, Dict
 
 import paddle
 
-from facevid.config.load import public_view
+from facevid.config.sections import SegConfig
+from facevid.config.typed import to_dict
 from facevid.io.files import atomic_dir, write_json
 from facevid.runtime.inference import META_FILE
 from stage2_seg.components import build_trained_model
 from stage2_seg.crop_rule import CropRule
 from stage2_seg.preprocess import NORMALIZATION
 
-def export_parser(cfg: Dict[str, Any], weights: Path, out_dir: Path, overwrite: bool = False) -> Path:
+def export_parser(cfg: SegConfig, weights: Path, out_dir: Path, overwrite: bool = False) -> Path:
     """Write OUT/model.pdmodel, model.pdiparams and export.json: what the model expects
     (input size, normalisation, crop rule) and gives (logits of the schema's classes)."""
     model = build_trained_model(cfg, weights)
-    w, h = cfg["eval"]["size"]
-    channels = int(cfg["model"].get("in_channels", 3))
+    w, h = cfg.eval.size
+    channels = cfg.in_channels
     spec = [paddle.static.InputSpec([None, channels, h, w], "float32", name="image")]
     with atomic_dir(out_dir, overwrite=overwrite) as tmp:
         paddle.jit.save(paddle.jit.to_static(model, input_spec=spec), str(tmp / "model"))
-        schema, rule = cfg["_schema"], CropRule.from_config(cfg)
+        schema, rule = cfg.class_schema, CropRule.from_config(cfg)
         write_json(tmp / META_FILE, {
             "output": "logits", "input_size": [w, h], "input_channels": channels,
             "num_classes": schema.num_classes,
             "normalize": NORMALIZATION, "crop": {"mode": rule.mode, "margin": rule.margin,
                                                  "square": rule.square},
             "schema": schema.name, "class_names": list(schema.class_names),
-            "config": public_view(cfg), "config_path": cfg["_config_path"], "weights": str(weights)})
+            "config": to_dict(cfg), "config_path": cfg.path, "weights": str(weights)})
     return Path(out_dir)

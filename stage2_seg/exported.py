@@ -7,12 +7,13 @@ from typing import Any, Dict
 
 import numpy as np
 
+from facevid.config.sections import SegConfig
 from facevid.errors import UserError
 from facevid.runtime.inference import META_FILE, MODEL_FILE, PARAMS_FILE, is_export, one_at_a_time, open_predictor
 from stage2_seg.forward import Forward
 
 
-def read_export_record(export_dir: Path, cfg: Dict[str, Any]) -> Dict[str, Any]:
+def read_export_record(export_dir: Path, cfg: SegConfig) -> Dict[str, Any]:
     """export.json of an export, checked against the config it is used with."""
     export_dir = Path(export_dir)
     if not is_export(export_dir):
@@ -24,9 +25,9 @@ def read_export_record(export_dir: Path, cfg: Dict[str, Any]) -> Dict[str, Any]:
     except (ValueError, KeyError, TypeError):
         raise UserError(f"{export_dir / META_FILE}: damaged or not written by tools/export.py; "
                         "export the model again") from None
-    if names != list(cfg["_schema"].class_names):
+    if names != list(cfg.class_schema.class_names):
         raise UserError(f"{export_dir}: the export's classes {names} differ from the config's "
-                        f"schema '{cfg['_schema'].name}'; pair the export with its own config")
+                        f"schema '{cfg.class_schema.name}'; pair the export with its own config")
     if not (isinstance(size, list) and len(size) == 2 and all(isinstance(v, int) for v in size)):
         raise UserError(f"{export_dir / META_FILE}: input_size {size!r} is not [w, h]")
     return record

@@ -9,10 +9,11 @@ A `Forward` maps a normalised batch N x 3 x h x w to logits N x C x h x w (numpy
 out), so the same code runs either backend. Logits stay soft until the frame is assembled.
 """
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from facevid.config.sections import SegConfig
 from facevid.boxes.crops import (CropInfo, background_hwc, crop, frame_background_logits, paste_logits,
                                  union_box)
 from facevid.boxes.detections import Detections
@@ -39,11 +40,11 @@ class Parser:
         self.mirror_lut: Optional[np.ndarray] = schema.mirror_lut() if flip_tta else None
 
     @classmethod
-    def from_config(cls, cfg: Dict[str, Any], forward: Forward, name: str = "parser",
+    def from_config(cls, cfg: SegConfig, forward: Forward, name: str = "parser",
                     size: Optional[Tuple[int, int]] = None) -> "Parser":
-        return cls(forward, cfg["_schema"], tuple(size or cfg["eval"]["size"]),
-                   CropRule.from_config(cfg), cfg["eval"]["flip_tta"], name=name,
-                   in_channels=int(cfg["model"].get("in_channels", 3)))
+        return cls(forward, cfg.class_schema, tuple(size or cfg.eval.size),
+                   CropRule.from_config(cfg), cfg.eval.flip_tta, name=name,
+                   in_channels=cfg.in_channels)
 
     @classmethod
     def from_files(cls, config: Path, weights: Optional[Path] = None,
@@ -52,8 +53,8 @@ class Parser:
         """A parser from a stage-2 config and its weights, or from an export of it (run through
         Paddle Inference; its recorded input size is used)."""
         cfg = load_config(Path(config), opts)
-        if cfg["stage"] != "seg":
-            raise ConfigError(f"{config} is a '{cfg['stage']}' config; a parser needs a stage-2 "
+        if cfg.stage != "seg":
+            raise ConfigError(f"{config} is a '{cfg.stage}' config; a parser needs a stage-2 "
                               "(stage: seg) config")
         name = name or Path(config).stem
         if export_dir is not None:

@@ -8,24 +8,11 @@ pipeline feeds the previous frame's foreground probability (zeros after a cut or
 The channel travels with the image through crops, flips and rotations (it is stacked as a 4th
 image channel, 0-255) and is normalised like the colour channels.
 """
-from dataclasses import dataclass
-from typing import Any, Dict
 
 import cv2
 import numpy as np
 
-
-@dataclass(frozen=True)
-class PrevMaskNoise:
-    drop_prob: float = 0.3     # no previous mask at all
-    shift: float = 0.05        # fraction of the frame size
-    scale: float = 0.05        # +- relative size change
-    rotate_deg: float = 5.0
-    edge_px: int = 3           # grow or shrink the outline by up to this many pixels
-
-    @classmethod
-    def from_config(cls, cfg: Dict[str, Any]) -> "PrevMaskNoise":
-        return cls(**cfg["train"]["prev_mask"])
+from facevid.config.sections import PrevMaskNoise
 
 
 def simulated_prev_mask(label: np.ndarray, ignore_index: int, noise: PrevMaskNoise,

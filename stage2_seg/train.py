@@ -5,6 +5,7 @@ from typing import Any, Dict
 
 import paddle
 
+from facevid.config.sections import SegConfig
 from facevid.data.batches import IterationBatches, load_batches
 from facevid.runtime.loop import Task, build_optimizer, fit, seed_everything
 from facevid.data.readers import check_every_frame
@@ -15,7 +16,7 @@ from stage2_seg.evaluate import evaluate
 from stage2_seg.losses.terms import LossComputer
 
 
-def train(cfg: Dict[str, Any], out_dir: Path, resume: bool = False,
+def train(cfg: SegConfig, out_dir: Path, resume: bool = False,
           show_progress: bool = True) -> Dict[str, Any]:
     """Train the stage-2 model of `cfg` into `out_dir`; returns the last evaluation's metrics."""
     # Optimizer state is keyed by parameter names, which paddle numbers per process; a fresh
@@ -28,22 +29,22 @@ def train(cfg: Dict[str, Any], out_dir: Path, resume: bool = False,
         check_every_frame(val_reader, "validation data", show_progress)
         for extra in samples.extra:
             check_every_frame(extra.reader, f"extra data {extra.reader.root}", show_progress)
-        seed_everything(cfg["seed"])
+        seed_everything(cfg.seed)
         model = build_model(cfg)
         optimizer, schedule = build_optimizer(cfg, model)
         losses = LossComputer.for_model(cfg, model)   # a term naming a missing output fails here
-        tc = cfg["train"]
+        tc = cfg.train
 
         def batches(start: int, rank: int, world: int):
-            sampler = IterationBatches(len(samples), tc["batch_size"], cfg["seed"], start,
-                                       tc["iters"], rank, world)
-            return load_batches(samples, sampler, collate_seg, tc["num_workers"])
+            sampler = IterationBatches(len(samples), tc.batch_size, cfg.seed, start,
+                                       tc.iters, rank, world)
+            return load_batches(samples, sampler, collate_seg, tc.num_workers)
 
         task = Task(
             model=model, optimizer=optimizer, schedule=schedule, batches=batches,
             loss=lambda net, batch: losses(net(batch[0]), batch[1]),
             evaluate=lambda: evaluate(model, cfg, reader=val_reader,
-                                      max_frames=cfg["eval"]["max_frames"],
+                                      max_frames=cfg.eval.max_frames,
                                       show_progress=show_progress),
             best_key="miou", report_keys=("miou", "mean_f1", "J", "F", "JF"))
         return fit(cfg, Path(out_dir), task, resume=resume, show_progress=show_progress)

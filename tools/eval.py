@@ -16,6 +16,7 @@ pixels inside the crops and the detection time per frame.
 import argparse
 import sys
 
+from facevid.config.sections import DetConfig, SegConfig
 from facevid.cli import run_main
 from facevid.config.load import load_config
 from facevid.errors import UserError
@@ -34,7 +35,7 @@ def summary(metrics: dict) -> str:
     return text
 
 
-def _evaluate_detector(cfg: dict, args) -> dict:
+def _evaluate_detector(cfg: DetConfig, args) -> dict:
     if args.save_pred:
         raise UserError("--save-pred is for stage-2 configs")
     from stage1_detect.detector import Detector   # paddle only once the config is valid
@@ -42,7 +43,7 @@ def _evaluate_detector(cfg: dict, args) -> dict:
     return evaluate_detector(Detector.from_files(args.config, args.weights, args.opts), cfg)
 
 
-def _evaluate_parser(cfg: dict, args) -> dict:
+def _evaluate_parser(cfg: SegConfig, args) -> dict:
     from stage2_seg.evaluate import evaluate       # paddle only once the config is valid
     from stage2_seg.components import build_trained_model
     model = build_trained_model(cfg, args.weights)
@@ -80,10 +81,10 @@ def main() -> None:
                             "or --pred DIR and --gt DIR to score label folders")
         cfg = load_config(args.config, args.opts, stages=("seg", "det"))
         if args.save_pred:          # before any model is loaded
-            check_not_inputs(args.save_pred, [args.weights, args.config, cfg["data"]["val_root"]],
+            check_not_inputs(args.save_pred, [args.weights, args.config, cfg.data.val_root],
                              "--save-pred")
             check_output_folder(args.save_pred, args.overwrite, "--save-pred")
-        if cfg["stage"] == "det":
+        if cfg.stage == "det":
             metrics = _evaluate_detector(cfg, args)
         else:
             metrics = _evaluate_parser(cfg, args)

@@ -28,10 +28,10 @@ def main() -> None:
     check_output_folder(args.out, args.overwrite)
     from pipeline.engine import export_model   # paddle only once the config is valid
     out = export_model(cfg, args.weights, args.out, overwrite=args.overwrite)
-    if cfg["stage"] == "det":
+    if cfg.stage == "det":
         print(f"exported the detector to {out} (any input size; output boxes)")
     else:
-        print(f"exported to {out} (input {cfg['eval']['size'][0]}x{cfg['eval']['size'][1]}, output logits)")
+        print(f"exported to {out} (input {cfg.eval.size[0]}x{cfg.eval.size[1]}, output logits)")
 
 
 if __name__ == "__main__":

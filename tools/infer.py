@@ -98,8 +98,8 @@ def main() -> None:
     pipe = Pipeline.from_loaded(cfg)
     started = time.perf_counter()
     with atomic_dir(args.out, overwrite=args.overwrite) as tmp:
-        fps = (frames.fps or cfg["overlay"]["fps"]) if frames.video is not None else None
-        outputs = FrameOutputs(tmp, kinds, pipe.schema, fps, cfg["overlay"]["alpha"], backdrop,
+        fps = (frames.fps or cfg.overlay.fps) if frames.video is not None else None
+        outputs = FrameOutputs(tmp, kinds, pipe.schema, fps, cfg.overlay.alpha, backdrop,
                                draw_crops=pipe.detector is not None)
         try:
             stats = run_frames(pipe, frames, outputs, photos=args.dir is not None and not args.video_frames)

@@ -12,7 +12,7 @@ import sys
 from tqdm import tqdm
 
 from facevid.cli import run_main
-from facevid.config.specs import READER_FORMATS
+from facevid.data.readers import READER_FORMATS
 from facevid.io.files import write_json
 from facevid.boxes.mask_boxes import coco_from_reader
 from facevid.data.splits import box_class_ids

@@ -27,12 +27,12 @@ def main() -> None:
     args = parser.parse_args()
     cfg = load_config(args.config, args.opts, stages=("seg", "det"))
     # paddle is imported only once the config is valid
-    if cfg["stage"] == "det":
+    if cfg.stage == "det":
         from stage1_detect.train import train
     else:
         from stage2_seg.train import train
     metrics = train(cfg, args.out, resume=args.resume)
-    key = "recall_face" if cfg["stage"] == "det" else "miou"
+    key = "recall_face" if cfg.stage == "det" else "miou"
     if metrics:
         print(f"done: last val {key} {metrics[key]:.4f}; best weights in {args.out}/best_model.pdparams")
 

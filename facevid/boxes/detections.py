@@ -4,10 +4,11 @@ hands its detections over at, and the pure box logic that turns them into crops 
 missing faces: duplicate merging, margins, square crops clipped to the frame, a whole-frame
 fallback, and carrying boxes over frames where the detector misses."""
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Protocol, Sequence, Tuple
+from typing import List, Optional, Protocol, Sequence, Tuple
 
 import numpy as np
 
+from facevid.config.sections import DetConfig
 from facevid.boxes.crops import expand_box
 
 IntBox = Tuple[int, int, int, int]
@@ -79,11 +80,11 @@ class OperatingPoint:
         return dets.select(np.argsort(-dets.scores, kind="stable")[: self.max_detections])
 
     @classmethod
-    def from_config(cls, cfg: Dict[str, Any]) -> "OperatingPoint":
-        infer = cfg["infer"]
-        return cls(float(infer["score_threshold"]), float(infer["merge_iou"]),
-                   int(infer["max_detections"]), int(infer["max_missing"]),
-                   int(infer["detect_every"]))
+    def from_config(cls, cfg: DetConfig) -> "OperatingPoint":
+        infer = cfg.infer
+        return cls(float(infer.score_threshold), float(infer.merge_iou),
+                   int(infer.max_detections), int(infer.max_missing),
+                   int(infer.detect_every))
 
 
 def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:

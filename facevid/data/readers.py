@@ -239,6 +239,10 @@ class CelebAMaskHQ(Reader):
         return label
 
 
+# The data-set formats open_reader knows (config key data.format).
+READER_FORMATS = ("challenge", "celebamask_hq", "lapa", "helen", "image_mask")
+
+
 def open_reader(fmt: str, root: Path, schema: ClassSchema, image_dir: str = "images",
                 label_dir: str = "masks", mask_values: str = "ids",
                 ignore_index: int = 255) -> Reader:

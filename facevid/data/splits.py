@@ -6,8 +6,9 @@ layouts with clip folders). When both roots are the same folder, it is what keep
 """
 import hashlib
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, List, Optional
+from typing import Callable, Dict, Iterable, List, Optional
 
+from facevid.config.sections import ModelConfig
 from facevid.errors import ConfigError, DataError
 from facevid.data.readers import FrameRef, Reader, open_reader
 from facevid.data.schema import ClassSchema, read_yaml
@@ -43,16 +44,16 @@ def select_frames(reader: Reader, names: Iterable[str], source: Path) -> Reader:
     return reader
 
 
-def open_split(cfg: Dict[str, Any], split: str, root: Optional[Path] = None) -> Reader:
-    data = cfg["data"]
-    own_layout = split == "val" and data.get("val_layout")
+def open_split(cfg: ModelConfig, split: str, root: Optional[Path] = None) -> Reader:
+    data = cfg.data
+    own_layout = split == "val" and data.val_layout
     layout = own_layout or data
-    reader = open_reader("image_mask" if own_layout else data["format"],
-                         Path(root or data[f"{split}_root"]), cfg["_schema"],
-                         layout["image_dir"], layout["label_dir"], layout["mask_values"],
-                         data["ignore_index"])
-    if data["split_file"] and root is None and not own_layout:
-        path = Path(data["split_file"])
+    reader = open_reader("image_mask" if own_layout else data.format,
+                         Path(root or (data.val_root if split == "val" else data.train_root)), cfg.class_schema,
+                         layout.image_dir, layout.label_dir, layout.mask_values,
+                         data.ignore_index)
+    if data.split_file and root is None and not own_layout:
+        path = Path(data.split_file)
         select_frames(reader, read_split_file(path)[split], path)
         if not len(reader):
             raise ConfigError(f"data.split_file {path}: its '{split}' list is empty; a run needs "
@@ -87,5 +88,5 @@ def box_class_ids(schema: ClassSchema, include_hair: bool) -> List[int]:
     return ids
 
 
-def face_ids(cfg: Dict[str, Any]) -> List[int]:
-    return box_class_ids(cfg["_schema"], cfg["data"]["include_hair"])
+def face_ids(cfg: ModelConfig) -> List[int]:
+    return box_class_ids(cfg.class_schema, cfg.data.include_hair)

@@ -13,6 +13,7 @@ for it on a CPU-only build is refused with a message.
 """
 from typing import Any, Dict, Optional
 
+from facevid.config.sections import ModelConfig
 import facevid.paddle_env  # noqa: F401  (before paddle)
 import paddle
 
@@ -24,8 +25,8 @@ def convert_sync_bn(model: paddle.nn.Layer) -> paddle.nn.Layer:
     return paddle.nn.SyncBatchNorm.convert_sync_batchnorm(model)
 
 
-def prepare_model(model: paddle.nn.Layer, cfg: Dict[str, Any]) -> paddle.nn.Layer:
-    if not cfg["train"]["sync_bn"]:
+def prepare_model(model: paddle.nn.Layer, cfg: ModelConfig) -> paddle.nn.Layer:
+    if not cfg.train.sync_bn:
         return model
     if not paddle.device.is_compiled_with_cuda():
         raise ConfigError("train.sync_bn needs paddlepaddle-gpu: SyncBatchNorm has no CPU "
@@ -33,11 +34,11 @@ def prepare_model(model: paddle.nn.Layer, cfg: Dict[str, Any]) -> paddle.nn.Laye
     return convert_sync_bn(model)
 
 
-def make_scaler(cfg: Dict[str, Any]) -> Optional[paddle.amp.GradScaler]:
+def make_scaler(cfg: ModelConfig) -> Optional[paddle.amp.GradScaler]:
     """A loss scaler when train.amp is on (None otherwise)."""
-    if not cfg["train"]["amp"]:
+    if not cfg.train.amp:
         return None
-    return paddle.amp.GradScaler(init_loss_scaling=float(cfg["train"]["amp_loss_scale"]))
+    return paddle.amp.GradScaler(init_loss_scaling=float(cfg.train.amp_loss_scale))
 
 
 def step(loss_fn, net: paddle.nn.Layer, batch: Any, optimizer: paddle.optimizer.Optimizer,

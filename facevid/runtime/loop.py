@@ -19,6 +19,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 import numpy as np
 
+from facevid.config.sections import ModelConfig
 import facevid.paddle_env  # noqa: F401  (before paddle)
 import paddle
 import paddle.distributed as dist
@@ -26,7 +27,7 @@ from tqdm import tqdm
 
 from facevid.runtime.checkpoint import (complete_checkpoints, load_checkpoint, load_pretrained_backbone,
                                 load_weights, save_checkpoint, save_weights, usable_checkpoint)
-from facevid.config.load import public_view
+from facevid.config.typed import to_dict
 from facevid.errors import UserError
 from facevid.runtime.gpu import make_scaler, prepare_model, step as gpu_step
 from facevid.io.files import write_json
@@ -40,19 +41,19 @@ def seed_everything(seed: int) -> None:
     paddle.seed(seed)
 
 
-def build_optimizer(cfg: Dict[str, Any], model: paddle.nn.Layer
+def build_optimizer(cfg: ModelConfig, model: paddle.nn.Layer
                     ) -> Tuple[paddle.optimizer.Optimizer, Schedule]:
     """Momentum SGD or Adam, and the learning-rate schedule to step once per iteration (None for
     a constant rate). The schedule's position is saved in the optimizer's state_dict."""
-    train = cfg["train"]
-    lr = train["lr"]
-    if train["lr_schedule"] == "poly":
-        lr = paddle.optimizer.lr.PolynomialDecay(lr, decay_steps=train["iters"], end_lr=0.0, power=0.9)
-    if train["warmup_iters"] > 0:
-        lr = paddle.optimizer.lr.LinearWarmup(lr, train["warmup_iters"], 0.0, train["lr"])
-    decay = paddle.regularizer.L2Decay(train["weight_decay"]) if train["weight_decay"] else None
-    if train["optimizer"] == "sgd":
-        optimizer = paddle.optimizer.Momentum(lr, momentum=train["momentum"], weight_decay=decay,
+    train = cfg.train
+    lr = train.lr
+    if train.lr_schedule == "poly":
+        lr = paddle.optimizer.lr.PolynomialDecay(lr, decay_steps=train.iters, end_lr=0.0, power=0.9)
+    if train.warmup_iters > 0:
+        lr = paddle.optimizer.lr.LinearWarmup(lr, train.warmup_iters, 0.0, train.lr)
+    decay = paddle.regularizer.L2Decay(train.weight_decay) if train.weight_decay else None
+    if train.optimizer == "sgd":
+        optimizer = paddle.optimizer.Momentum(lr, momentum=train.momentum, weight_decay=decay,
                                               parameters=model.parameters())
     else:
         optimizer = paddle.optimizer.Adam(lr, weight_decay=decay, parameters=model.parameters())
@@ -74,14 +75,14 @@ class Task:
     report_keys: Tuple[str, ...]             # metrics printed and logged after each evaluation
 
 
-def fit(cfg: Dict[str, Any], out_dir: Path, task: Task, resume: bool = False,
+def fit(cfg: ModelConfig, out_dir: Path, task: Task, resume: bool = False,
         show_progress: bool = True) -> Dict[str, Any]:
     """Run the loop; returns the metrics of the last evaluation."""
     out_dir = Path(out_dir)
     world, rank = dist.get_world_size(), dist.get_rank()
     if world > 1:
         dist.init_parallel_env()
-    tc = cfg["train"]
+    tc = cfg.train
     model = prepare_model(task.model, cfg)            # SyncBatchNorm when asked (GPU)
     scaler = make_scaler(cfg)                         # mixed precision when asked
     start, best = _start(cfg, out_dir, task, resume, write=rank == 0)
@@ -89,21 +90,21 @@ def fit(cfg: Dict[str, Any], out_dir: Path, task: Task, resume: bool = False,
     writer = _visualdl(out_dir) if rank == 0 else None
     metrics: Dict[str, Any] = {}
     net.train()
-    bar = tqdm(total=tc["iters"], initial=start, desc="train", unit="it",
+    bar = tqdm(total=tc.iters, initial=start, desc="train", unit="it",
                disable=not show_progress or rank != 0, dynamic_ncols=True)
     clock = [time.time()]
     try:
         for it, batch in enumerate(task.batches(start, rank, world), start=start + 1):
             parts = _step(cfg, task, net, batch, it, scaler)
             bar.update(1)
-            if it % tc["log_interval"] == 0 or it == tc["iters"]:
-                _log(parts, task.optimizer, it, tc["log_interval"], bar, writer, clock)
-            final = it == tc["iters"]
-            if rank == 0 and (it % tc["eval_interval"] == 0 or final):
+            if it % tc.log_interval == 0 or it == tc.iters:
+                _log(parts, task.optimizer, it, tc.log_interval, bar, writer, clock)
+            final = it == tc.iters
+            if rank == 0 and (it % tc.eval_interval == 0 or final):
                 metrics, best = _evaluate_and_keep_best(task, out_dir, it, best, bar, writer)
-            if rank == 0 and (it % tc["save_interval"] == 0 or final):
+            if rank == 0 and (it % tc.save_interval == 0 or final):
                 save_checkpoint(out_dir, it, task.model, task.optimizer,
-                                {"best": best, "world_size": world}, tc["keep_checkpoints"])
+                                {"best": best, "world_size": world}, tc.keep_checkpoints)
     finally:
         bar.close()
         if writer:
@@ -121,12 +122,12 @@ FIXED_ON_RESUME = ("stage", "schema", "model", "loss", "ppdet", "train.optimizer
 VALIDATION_KEYS = ("data.val_root", "data.split_file", "eval")
 
 
-def _start(cfg: Dict[str, Any], out_dir: Path, task: Task, resume: bool,
+def _start(cfg: ModelConfig, out_dir: Path, task: Task, resume: bool,
            write: bool) -> Tuple[int, Dict[str, Any]]:
     """The iteration to start after and the best score so far: 0 for a new run, or those of
     the newest intact checkpoint when resuming (after checking the config against the run's)."""
     best: Dict[str, Any] = {task.best_key: -1.0, "iteration": None,
-                            "validation": _validation_view(public_view(cfg))}
+                            "validation": _validation_view(to_dict(cfg))}
     if out_dir.exists() and not out_dir.is_dir():
         raise UserError(f"--out {out_dir} is a file; give a folder for the run")
     existing = complete_checkpoints(out_dir) if out_dir.is_dir() else []
@@ -134,13 +135,13 @@ def _start(cfg: Dict[str, Any], out_dir: Path, task: Task, resume: bool,
         if existing:
             raise UserError(f"{out_dir} already holds checkpoints; pass --resume to continue them "
                             "or choose another --out")
-        if cfg["train"].get("pretrained_backbone"):
-            load_pretrained_backbone(Path(cfg["train"]["pretrained_backbone"]), task.model)
-        if cfg["train"]["init_weights"]:
-            load_weights(Path(cfg["train"]["init_weights"]), task.model)   # before any folder
+        if cfg.train.pretrained_backbone:
+            load_pretrained_backbone(Path(cfg.train.pretrained_backbone), task.model)
+        if cfg.train.init_weights:
+            load_weights(Path(cfg.train.init_weights), task.model)   # before any folder
         if write:
             _create(out_dir)
-            write_json(out_dir / "config.json", public_view(cfg))
+            write_json(out_dir / "config.json", to_dict(cfg))
         return 0, best
     last, _ = usable_checkpoint(out_dir, log=lambda text: tqdm.write(text))
     if last is None:
@@ -148,9 +149,9 @@ def _start(cfg: Dict[str, Any], out_dir: Path, task: Task, resume: bool,
                         + (" (every one is damaged)" if existing else ""))
     changes = config_changes(out_dir, cfg)
     state = load_checkpoint(last, task.model, task.optimizer)
-    if state["iteration"] >= cfg["train"]["iters"]:
+    if state["iteration"] >= cfg.train.iters:
         raise UserError(f"{last} is already at iteration {state['iteration']} of "
-                        f"train.iters={cfg['train']['iters']}; raise train.iters to train longer")
+                        f"train.iters={cfg.train.iters}; raise train.iters to train longer")
     if write:
         record_resume(out_dir, last, changes)
     tqdm.write(f"resuming from {last}" + (f" with changes {changes}" if changes else ""))
@@ -187,7 +188,7 @@ def _flatten(tree: Any, prefix: str = "") -> Dict[str, Any]:
     return {prefix.rstrip("."): tree}
 
 
-def config_changes(out_dir: Path, cfg: Dict[str, Any]) -> Dict[str, List[Any]]:
+def config_changes(out_dir: Path, cfg: ModelConfig) -> Dict[str, List[Any]]:
     """{key: [the run's value, this one]} for every setting that differs from the run's first
     config; a change in FIXED_ON_RESUME is a UserError that names it."""
     path = out_dir / "config.json"
@@ -196,7 +197,7 @@ def config_changes(out_dir: Path, cfg: Dict[str, Any]) -> Dict[str, List[Any]]:
     except (OSError, ValueError):
         raise UserError(f"--resume: {path} is missing or damaged, so the run's settings are "
                         "unknown; start a new run with another --out") from None
-    old, new = _flatten(first), _flatten(json.loads(json.dumps(public_view(cfg))))
+    old, new = _flatten(first), _flatten(json.loads(json.dumps(to_dict(cfg))))
     changes = {k: [old.get(k), new.get(k)] for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)}
     fixed = [k for k in changes if any(k == f or k.startswith(f + ".") for f in FIXED_ON_RESUME)]
     if fixed:
@@ -218,12 +219,12 @@ def record_resume(out_dir: Path, checkpoint: Path, changes: Dict[str, List[Any]]
     write_json(path, history)
 
 
-def _step(cfg: Dict[str, Any], task: Task, net: paddle.nn.Layer, batch: Any,
+def _step(cfg: ModelConfig, task: Task, net: paddle.nn.Layer, batch: Any,
           it: int, scaler: Optional[paddle.amp.GradScaler]) -> Dict[str, paddle.Tensor]:
     # Dropout and samplers draw from paddle's global generator; seeding it per iteration
     # makes a resumed run repeat the uninterrupted one exactly.
-    paddle.seed(cfg["seed"] * 1_000_003 + it)
-    parts = gpu_step(task.loss, net, batch, task.optimizer, scaler, cfg["train"]["amp_level"])
+    paddle.seed(cfg.seed * 1_000_003 + it)
+    parts = gpu_step(task.loss, net, batch, task.optimizer, scaler, cfg.train.amp_level)
     if task.schedule is not None:
         task.schedule.step()
     return parts

@@ -12,6 +12,7 @@ from typing import Any, Dict, List, Sequence, Tuple
 import paddle
 import paddle.nn as nn
 
+from facevid.config.sections import SegConfig
 from facevid.errors import ConfigError
 from facevid.data.extra_sets import partial_sets
 from stage2_seg.components import build_component
@@ -86,9 +87,9 @@ class LossComputer:
         self.terms, self.ignore_index = terms, ignore_index
 
     @classmethod
-    def for_model(cls, cfg: Dict[str, Any], model: nn.Layer) -> "LossComputer":
-        sets = partial_sets(cfg)
-        terms = build_loss_terms(cfg["loss"], cfg["data"]["ignore_index"], sets)
+    def for_model(cls, cfg: SegConfig, model: nn.Layer) -> "LossComputer":
+        sets = partial_sets(cfg.class_schema, cfg.data.extra_sets)
+        terms = build_loss_terms(cfg.loss, cfg.data.ignore_index, sets)
         if sets and not any(getattr(t.loss, "reads_partial_labels", False) for t in terms):
             raise ConfigError("data.extra_sets give partial labels but no loss term reads them; "
                               "use PartialCrossEntropyLoss for the seg output")
@@ -96,8 +97,8 @@ class LossComputer:
         for term in terms:
             if term.output not in given:
                 raise ConfigError(f"loss term {term.name} reads output '{term.output}', but "
-                                  f"model {cfg['model']['type']} gives {list(given)} in training")
-        return cls(terms, cfg["data"]["ignore_index"])
+                                  f"model {cfg.model['type']} gives {list(given)} in training")
+        return cls(terms, cfg.data.ignore_index)
 
     def __call__(self, outputs: Any, labels: paddle.Tensor) -> Dict[str, paddle.Tensor]:
         named = named_outputs(outputs)

@@ -15,15 +15,15 @@ VALID = {
 
 def test_tiny_config_loads_with_base_and_fills_num_classes_from_schema():
     cfg = load_config(TINY)
-    assert cfg["model"]["num_classes"] == 18
-    assert cfg["model"]["backbone"]["type"] == "HRNet"      # overridden by the tiny file
-    assert cfg["loss"][2] == {"output": "aux", "type": "CrossEntropyLoss", "coef": 0.4}
+    assert cfg.model["num_classes"] == 18
+    assert cfg.model["backbone"]["type"] == "HRNet"      # overridden by the tiny file
+    assert cfg.loss[2] == {"output": "aux", "type": "CrossEntropyLoss", "coef": 0.4}
 
 
 def test_opts_override_and_parse_yaml_values():
     cfg = load_config(TINY, ["train.iters=7", "train.crop_size=[40,48]", "data.include_hair=true"])
-    assert cfg["train"]["iters"] == 7 and cfg["train"]["crop_size"] == [40, 48]
-    assert cfg["data"]["include_hair"] is True
+    assert cfg.train.iters == 7 and cfg.train.crop_size == [40, 48]
+    assert cfg.data.include_hair is True
 
 
 def test_opts_unknown_key_is_named():
@@ -49,9 +49,9 @@ def test_bases_chain_and_list_merge_in_order_and_loops_are_errors(write_yaml):
     write_yaml("b.yml", {**VALID, "seed": 1})
     write_yaml("part.yml", {"train": {"iters": 9}, "seed": 4})
     chained = load_config(write_yaml("c.yml", {"_base_": "a.yml"}))
-    assert chained["seed"] == 3
+    assert chained.seed == 3
     listed = load_config(write_yaml("d.yml", {"_base_": ["a.yml", "part.yml"], "eval": {"size": 40}}))
-    assert listed["seed"] == 4 and listed["train"]["iters"] == 9 and listed["eval"]["size"] == [40, 40]
+    assert listed.seed == 4 and listed.train.iters == 9 and listed.eval.size == [40, 40]
     write_yaml("x.yml", {"_base_": "y.yml"})
     write_yaml("y.yml", {"_base_": "x.yml"})
     with pytest.raises(ConfigError, match="loops"):
@@ -60,12 +60,12 @@ def test_bases_chain_and_list_merge_in_order_and_loops_are_errors(write_yaml):
 
 def test_the_shipped_variants_state_only_what_they_change():
     cat, add = load_config(CONFIGS / "stage2_eanet_cat.yml"), load_config(CONFIGS / "stage2_eanet_add.yml")
-    assert add["model"]["fusion"] == "add" and cat["model"]["fusion"] == "cat"
-    assert {k: v for k, v in add["model"].items() if k != "fusion"} == \
-        {k: v for k, v in cat["model"].items() if k != "fusion"}
+    assert add.model["fusion"] == "add" and cat.model["fusion"] == "cat"
+    assert {k: v for k, v in add.model.items() if k != "fusion"} == \
+        {k: v for k, v in cat.model.items() if k != "fusion"}
     tiny = load_config(CONFIGS / "stage2_eanet_cat_tiny.yml")
-    assert tiny["model"]["backbone"]["stage4_num_channels"] == [16, 32, 64, 128]
-    assert tiny["loss"] == cat["loss"]
+    assert tiny.model["backbone"]["stage4_num_channels"] == [16, 32, 64, 128]
+    assert tiny.loss == cat.loss
 
 
 def test_num_classes_must_match_schema(write_yaml):
@@ -94,7 +94,7 @@ def test_unknown_schema_and_bad_values(write_yaml):
 
 def test_opts_reach_into_loss_terms():
     cfg = load_config(TINY, ["loss.2.coef=0.1"])
-    assert cfg["loss"][2]["coef"] == 0.1 and cfg["loss"][0]["coef"] == 1.0
+    assert cfg.loss[2]["coef"] == 0.1 and cfg.loss[0]["coef"] == 1.0
     with pytest.raises(ConfigError, match="'loss.7' is not an item of a 3-item list"):
         load_config(TINY, ["loss.7.coef=0.1"])
 

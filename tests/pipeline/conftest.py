@@ -7,6 +7,7 @@ import stage1_detect  # noqa: F401  (sets FLAGS_set_to_1d before paddle)
 import paddle
 
 from facevid.config.load import load_config
+from facevid.config.typed import to_dict
 from facevid.runtime.checkpoint import save_weights
 from stage1_detect.model import build_detector
 from stage2_seg.components import build_model
@@ -24,10 +25,7 @@ def models(tmp_path_factory):
                                     ("det", TINY_DET, MICRO_DET, build_detector)):
         cfg = load_config(base, opts)
         path = root / f"{name}.yml"
-        raw = yaml.safe_load(base.read_text())
-        raw.pop("_base_")
-        merged = {k: v for k, v in cfg.items() if not k.startswith("_") and k != "ppdet"}
-        merged.update(cfg.get("ppdet", {}))
+        merged = to_dict(cfg)       # a det config's PaddleDetection sections under `ppdet`
         merged["schema"] = "sfp18"
         path.write_text(yaml.safe_dump(merged))
         with paddle.utils.unique_name.guard():

@@ -139,5 +139,5 @@ def test_inference_engine_exports_once_into_the_cache_and_matches_dygraph(tmp_pa
 
 
 def test_unknown_engine_is_a_config_error(tmp_path, models):
-    with pytest.raises(ConfigError, match="engine must be"):
+    with pytest.raises(ConfigError, match="'engine' must be one of"):
         Pipeline.from_config(pipeline_file(tmp_path, models, engine="onnx"))

@@ -38,7 +38,7 @@ def test_pipeline_rejects_models_with_different_schemas(tmp_path, models):
     path.write_text(yaml.safe_dump(cfg))
     with pytest.raises(Exception, match="different model or number of classes|different class schemas"):
         Pipeline.from_config(path)
-    with pytest.raises(ConfigError, match="ensemble must be"):
+    with pytest.raises(ConfigError, match="'ensemble' must be one of"):
         Pipeline.from_config(pipeline_file(tmp_path, models, ensemble="avg"))
 
 

@@ -88,7 +88,7 @@ def test_recipe_configs_build_including_deformable_convolutions():
         cfg = load_config(ROOT / "configs" / name)
         with paddle.utils.unique_name.guard():
             model = build_detector(cfg)
-        assert model.backbone.dcn_v2_stages == dcn and cfg["train"]["image_size"] == [1333, 800]
+        assert model.backbone.dcn_v2_stages == dcn and cfg.train.image_size == [1333, 800]
 
 
 def test_a_person_only_detector_reports_person_categories(tmp_path):

@@ -64,7 +64,7 @@ def test_a_loss_on_a_missing_output_and_a_bad_fusion_are_config_errors():
 def test_full_recipe_configs_build_and_run_a_small_forward(name):
     """The published recipe: SE-HRNet-W48, 448 train / 480 eval, built and run at 64x64."""
     cfg = load_config(CONFIGS / name)
-    assert cfg["train"]["crop_size"] == [448, 448] and cfg["eval"]["size"] == [480, 480]
+    assert cfg.train.crop_size == [448, 448] and cfg.eval.size == [480, 480]
     model = build_model(cfg)
     assert model.backbone.has_se and model.backbone.stage4_num_channels == [48, 96, 192, 384]
     model.eval()
@@ -83,7 +83,7 @@ def test_flip_tta_of_a_mirror_symmetric_input_gives_mirror_consistent_labels():
     model.eval()
     half = rng.integers(0, 255, (32, 16, 3), dtype=np.uint8)
     symmetric = np.concatenate([half, half[:, ::-1]], axis=1)
-    lut = cfg["_schema"].mirror_lut()
+    lut = cfg.class_schema.mirror_lut()
     tta = Parser.from_config(load_config(CONFIGS / "stage2_eanet_cat_tiny.yml",
                                          MICRO_EANET + ["eval.flip_tta=true"]), dygraph_forward(model))
     (logits,) = tta.parse_crops([symmetric])

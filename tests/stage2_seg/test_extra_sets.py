@@ -33,7 +33,7 @@ def test_extra_items_are_relabelled_with_partial_ids_and_take_their_share(synth_
     assert len(samples) == 2 * len(samples.reader)           # share 0.5
     image, label = samples[(len(samples.reader), 7)]
     values = set(np.unique(label).tolist())
-    hair = cfg["_schema"].index("hair")
+    hair = cfg.class_schema.index("hair")
     # background -> set 0, skin -> set 1 (both partial), hair -> our hair
     assert values <= {PARTIAL_BASE, PARTIAL_BASE + 1, hair} and PARTIAL_BASE + 1 in values
     assert (label == PARTIAL_BASE + 1).mean() > 0.2          # cropped around the face (skin)

@@ -8,7 +8,7 @@ import paddle
 from facevid.runtime.checkpoint import load_pretrained_backbone, save_weights
 from facevid.errors import UserError
 from stage2_seg.models import HumanSegLite, MobileLRASPP
-from stage2_seg.models.mobile_seg import IMAGENET_MEAN, IMAGENET_STD
+from facevid.pretrained.mobilenet import IMAGENET_MEAN, IMAGENET_STD
 
 
 def test_logits_at_the_input_size_in_eval_and_named_in_training():

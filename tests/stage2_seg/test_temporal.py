@@ -8,7 +8,8 @@ from stage2_seg.components import build_model
 from stage2_seg.data import TrainSamples
 from stage2_seg.parser import Parser
 from stage2_seg.forward import dygraph_forward
-from stage2_seg.temporal import PrevMaskNoise, simulated_prev_mask, with_prev_channel
+from facevid.config.sections import PrevMaskNoise
+from stage2_seg.temporal import simulated_prev_mask, with_prev_channel
 from tests.helpers import CONFIGS
 
 
@@ -66,7 +67,8 @@ def test_the_four_channel_model_trains_on_and_parses_with_or_without_a_previous_
     real = evaluation.low_resolution
     monkeypatch.setattr(evaluation, "low_resolution",
                         lambda image, factor: seen.append((image.shape, factor)) or real(image, factor))
-    evaluate(model, dict(cfg, eval=dict(cfg["eval"], lowres_scale=0.1)), show_progress=False)
+    cfg.eval.lowres_scale = 0.1
+    evaluate(model, cfg, show_progress=False)
     assert seen == [((96, 128, 3), 0.1)] * 2
 
 

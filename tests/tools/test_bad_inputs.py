@@ -92,7 +92,7 @@ def test_a_config_of_the_wrong_kind_says_which_kind_is_wanted(argv, needle, tmp_
 
 
 def test_values_are_typed_and_ranged_where_the_config_is_loaded(tmp_path):
-    assert load_config(TINY, ["train.lr=1e-3"])["train"]["lr"] == pytest.approx(0.001)
+    assert load_config(TINY, ["train.lr=1e-3"]).train.lr == pytest.approx(0.001)
     for opt, needle in (("train.lr=-1", "train.lr"), ("seed=abc", "seed"),
                         ("train.num_workers=-1", "num_workers"), ("train.flip_prob=2", "flip_prob"),
                         ("data.crop_margin=abc", "crop_margin")):
@@ -105,7 +105,7 @@ def test_values_are_typed_and_ranged_where_the_config_is_loaded(tmp_path):
         from stage1_detect.model import build_detector
         build_detector(load_config(CONFIGS / "stage1_cascade_rcnn_r18_tiny.yml", ["ResNet.depth=19"]))
     real_faces = CONFIGS / "reproduce_celebamask_cpu.yml"
-    assert load_config(real_faces)["detector"]["weights"] == "weights/face_detector_cascade_csp.pdparams"
+    assert load_config(real_faces).detector.weights == "weights/face_detector_cascade_csp.pdparams"
     missing = tmp_path / "missing_weights.yml"
     missing.write_text(f"_base_: {real_faces}\ndetector: {{weights: nothing.pdparams}}\n")
     with pytest.raises(ConfigError, match="detector.weights: nothing.pdparams is not a file"):
