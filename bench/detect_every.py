@@ -24,7 +24,13 @@ import numpy as np
 
 from facevid.cli import run_main
 from facevid.boxes.crops import boxes_mask
-from facevid.io.files import write_json, write_text
+from facevid.io.files import read_image, write_json, write_text
+from facevid.synthetic.face_scenes import label_lut, paste, split_backgrounds, split_faces
+from facevid.metrics.segmentation import SegEvaluator
+from facevid.data.schema import load_schema
+from facevid.io.video import FrameSource
+from facevid.io.demo_assets import asset_path
+from pipeline import Pipeline
 
 ROOT = Path(__file__).resolve().parent.parent
 KS = (1, 2, 4, 8)
@@ -35,7 +41,6 @@ def moving_face_clip(image: np.ndarray, label: np.ndarray, background: np.ndarra
                      seed: int) -> Tuple[List[np.ndarray], List[np.ndarray]]:
     """A face photo pasted whole onto the scene, moving and growing along a straight path."""
     import cv2
-    from facevid.synthetic.face_scenes import paste
     rng = np.random.default_rng(seed)
     w, h = SIZE
     scene = cv2.resize(background, SIZE, interpolation=cv2.INTER_AREA)
@@ -74,7 +79,6 @@ def run_clip(pipe, frames: List[np.ndarray]) -> Tuple[List[np.ndarray], List[np.
 def measure_every_k(pipe, clips, carphone, face_ids) -> Dict[str, Dict[str, float]]:
     """One row per k: speed and face coverage on the moving-face clips, speed and crop
     agreement with k = 1 on carphone."""
-    from facevid.metrics.segmentation import SegEvaluator
     rows: Dict[str, Dict[str, float]] = {}
     reference = None
     for k in KS:
@@ -116,12 +120,6 @@ def main() -> None:
     parser.add_argument("--out", required=True, help="folder for results.json and table.md")
     args = parser.parse_args()
 
-    from facevid.synthetic.face_scenes import label_lut, split_backgrounds, split_faces
-    from facevid.io.files import read_image
-    from facevid.data.schema import load_schema
-    from facevid.io.video import FrameSource
-    from facevid.io.demo_assets import asset_path
-    from pipeline import Pipeline
 
     schema = load_schema("celebamask_hq")
     faces = split_faces(Path(args.celebamask), ROOT / "configs" / "splits" / "celebamask_1k.yml",

@@ -19,6 +19,7 @@ import numpy as np
 
 from facevid.cli import run_main
 from facevid.io.files import write_json, write_text
+from facevid.config.load import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 PARSERS = {  # name: (config, weights, batch sizes)
@@ -41,7 +42,6 @@ def ms_per_call(run: Callable[[], object], repeats: int) -> float:
 
 def parser_rows(tmp: Path, threads: int, repeats: int, rng) -> List[Dict[str, object]]:
     """ms per call of each shipped parser in dygraph and exported, at each batch size."""
-    from facevid.config.load import load_config
     from stage2_seg.components import build_trained_model
     from stage2_seg.export import export_parser
     from stage2_seg.exported import exported_forward
@@ -66,7 +66,6 @@ def parser_rows(tmp: Path, threads: int, repeats: int, rng) -> List[Dict[str, ob
 
 def detector_row(tmp: Path, threads: int, repeats: int, rng) -> Dict[str, object]:
     """ms per call of the shipped detector on an 854x480 frame, dygraph and exported."""
-    from facevid.config.load import load_config
     from stage1_detect.data import detector_inputs
     from stage1_detect.detector import dygraph_detector_forward
     from stage1_detect.export import export_detector, exported_detector_forward

@@ -30,13 +30,14 @@ import numpy as np
 from facevid.cli import run_main
 from facevid.errors import UserError
 from facevid.io.files import read_image, write_json, write_text
+from facevid.io.video import VideoWriter
+from pipeline.pipeline import Pipeline
 
 ROOT = Path(__file__).resolve().parent.parent
 TASKS = {"portrait": "configs/pipeline_portrait.yml", "face": "configs/pipeline_faces.yml"}
 
 
 def encode_clip(frames: List[np.ndarray], path: Path, fps: float = 25.0) -> None:
-    from facevid.io.video import VideoWriter
     writer = VideoWriter(path, fps, (frames[0].shape[1], frames[0].shape[0]))
     for frame in frames:
         writer.write(frame)
@@ -57,7 +58,6 @@ def run_infer(clip: Path, task: str, out: Path, extra: List[str]) -> Dict[str, f
 
 def pipeline_alone(task: str, frames: List[np.ndarray]) -> float:
     """Seconds per frame of Pipeline.__call__ alone (after one warm-up frame)."""
-    from pipeline.pipeline import Pipeline
     pipe = Pipeline.from_config(ROOT / TASKS[task])
     pipe(frames[0])
     pipe.new_video()

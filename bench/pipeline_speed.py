@@ -24,12 +24,12 @@ from facevid.config.load import load_config
 from facevid.io.files import write_json, write_text
 from facevid.io.video import FrameSource
 from pipeline_timing import timed   # bench/ is this script's folder
+from pipeline.pipeline import Pipeline
 
 
 def time_pipeline(path: str, frames: List[np.ndarray], opts: Sequence[str] = (),
                   detect_every: int = 1) -> Dict[str, float]:
     import dataclasses
-    from pipeline.pipeline import Pipeline
     pipe = Pipeline.from_config(Path(path), opts)
     if pipe.detector is not None:       # the row's k, whatever the YAML says
         pipe.detector.point = dataclasses.replace(pipe.detector.point, detect_every=detect_every)

@@ -25,6 +25,8 @@ from facevid.config.load import load_config
 from facevid.io.files import read_label, write_bytes, write_json
 from facevid.metrics.segmentation import SegEvaluator
 from facevid.io.video import FrameSource, overlay
+from pipeline import Pipeline
+from postprocess.grabcut import refine_grabcut
 
 
 def timed(fn, bucket: List[float]):
@@ -68,10 +70,8 @@ def run_pipeline(pipe, source: FrameSource, labels, num_classes: int) -> Dict[st
 
 def measure(pipeline_path: str, source: FrameSource, frames, labels):
     """The pipeline's rows (dygraph/exported, bilinear/nearest, GrabCut) and GrabCut alone."""
-    from pipeline import Pipeline   # paddle only after the inputs are checked
     from stage2_seg.export import export_parser
     from stage2_seg.exported import exported_forward
-    from postprocess.grabcut import refine_grabcut
     base = Pipeline.from_config(pipeline_path, ["grabcut.enabled=false"])
     num_classes = base.schema.num_classes
     rows = {}

@@ -37,6 +37,7 @@ from facevid.io.files import write_json, write_text
 from facevid.metrics.segmentation import SegEvaluator
 from facevid.data.readers import ImageMaskFolder
 from facevid.data.splits import read_split_file, select_frames
+from pipeline.pipeline import Pipeline
 
 ROOT = Path(__file__).resolve().parent.parent
 Segment = Callable[[np.ndarray], np.ndarray]      # RGB frame -> 0/1 person mask H x W
@@ -77,7 +78,6 @@ def modnet_teacher() -> Segment:
 
 
 def our_pipeline(path: str) -> Tuple[Segment, Callable[[], None], object]:
-    from pipeline.pipeline import Pipeline
     pipe = Pipeline.from_config(Path(path))
     return (lambda frame: (pipe(frame).labels > 0).astype(np.uint8)), pipe.new_video, pipe
 

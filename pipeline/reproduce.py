@@ -28,6 +28,8 @@ from facevid.io.files import write_bytes, write_json, write_text
 from facevid.synthetic.clips import generate
 from pipeline.pipeline import GrabCutSettings, Pipeline
 from postprocess.ensemble import channel_argmax
+from facevid.metrics.segmentation import SegEvaluator
+from facevid.data.splits import open_split
 
 ROOT = Path(__file__).resolve().parent.parent
 METRICS = ("miou", "mean_f1", "J", "F", "JF", "decay")
@@ -83,8 +85,6 @@ def _evaluate_rows(cfg: ReproduceConfig, out: Path) -> List[Dict[str, Any]]:
     pipeline gives each model's probabilities (model rows), the vote (ensemble row) and the
     refined labels (GrabCut row); the main model's resize and input-size rows are the same
     pipeline's `parse` with the main parser alone, on the same detections."""
-    from facevid.metrics.segmentation import SegEvaluator
-    from facevid.data.splits import open_split
     from stage2_seg.parser import Parser
 
     pipe = Pipeline.from_config(out / "pipeline.yml")    # what tools/infer.py would run

@@ -90,3 +90,55 @@ def test_the_shared_core_keeps_at_most_a_dozen_modules_at_its_top():
     for package in (ROOT / "facevid").iterdir():
         if package.is_dir() and (package / "__init__.py").is_file():
             assert ast.get_docstring(ast.parse((package / "__init__.py").read_text())), package
+
+
+HEAVY = {"paddle", "ppdet", "paddleseg"}
+
+
+def _names(node: ast.AST) -> list:
+    if isinstance(node, ast.Import):
+        return [a.name for a in node.names]
+    if isinstance(node, ast.ImportFrom) and node.module:
+        return [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+    return []
+
+
+def _split_imports(tree: ast.AST):
+    """(imports at module level, imports inside functions) of a parsed file."""
+    top, inner = [], []
+
+    def walk(node, in_function):
+        for child in ast.iter_child_nodes(node):
+            (inner if in_function else top).extend(_names(child))
+            walk(child, in_function or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)))
+    walk(tree, False)
+    return top, inner
+
+
+def _resolve(name: str, known: Dict[str, Path]) -> str:
+    while name and name not in known:
+        name = name.rpartition(".")[0]
+    return name
+
+
+def test_imports_inside_functions_only_defer_paddle():
+    # An import inside a function is there to keep paddle (or ppdet, PaddleSeg) out of a
+    # start-up or a `--help` that does not need it; anything lighter is imported at the top.
+    known = _modules()
+    top = {m: _split_imports(ast.parse(p.read_text()))[0] for m, p in known.items()}
+    heavy = {m for m, names in top.items() if any(n.split(".")[0] in HEAVY for n in names)}
+    changed = True
+    while changed:             # a module is heavy if its package or anything it imports is
+        grown = {m for m, names in top.items() if m not in heavy and (
+            any(_resolve(n, known) in heavy for n in names)
+            or any(p in heavy for p in [m.rsplit(".", k)[0] for k in range(1, m.count(".") + 1)]))}
+        heavy |= grown
+        changed = bool(grown)
+    light = []
+    for folder in PACKAGES + ("tools", "bench"):
+        for path in (ROOT / folder).rglob("*.py"):
+            for name in _split_imports(ast.parse(path.read_text()))[1]:
+                module = _resolve(name, known)
+                if module and module not in heavy and name.split(".")[0] in PACKAGES:
+                    light.append(f"{path.relative_to(ROOT)}: {name}")
+    assert not light, light

@@ -38,6 +38,7 @@ from facevid.errors import UserError
 from facevid.io.files import atomic_dir, check_not_inputs, check_output_folder, write_json
 from facevid.io.video import FrameSource
 from pipeline.outputs import DEFAULT_SAVE, Backdrop, FrameOutputs, check_save_kinds
+from pipeline.pipeline import STAGES, Pipeline
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PIPELINES = {"face": ROOT / "configs" / "pipeline_faces.yml",
@@ -94,7 +95,6 @@ def main() -> None:
         raise UserError("--video-frames is for --dir (a folder of a video's frames)")
     opts = args.opts + (["no_detection=whole_frame"] if args.whole_frame_fallback else [])
     cfg = load_config(pipeline_path, opts, stages=("pipeline",))
-    from pipeline.pipeline import Pipeline   # paddle only once the inputs are checked
     pipe = Pipeline.from_loaded(cfg)
     started = time.perf_counter()
     with atomic_dir(args.out, overwrite=args.overwrite) as tmp:
@@ -150,7 +150,6 @@ def run_frames(pipe, frames: FrameSource, outputs: FrameOutputs, photos: bool = 
     """Every frame through the pipeline into the outputs; per-frame detections, frames where
     the detector found nothing (background, or parsed whole with the fallback) and seconds by
     stage. `photos`: each frame is an independent image (nothing carried across)."""
-    from pipeline.pipeline import STAGES
     totals = {k: 0.0 for k in STAGES + ("decode", "encode")}
     detections, missed, names = [], 0, []
     tic = time.perf_counter()

@@ -13,6 +13,7 @@ and OUT/results.json (every metric, the commit, the configs, the wall time of ea
 import argparse
 
 from facevid.cli import run_main
+from pipeline.reproduce import reproduce
 
 
 def main() -> None:
@@ -20,7 +21,6 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-c", "--config", required=True, help="a reproduce preset YAML")
     args = parser.parse_args()
-    from pipeline.reproduce import reproduce
     print(reproduce(args.config)["table"])
 
 

