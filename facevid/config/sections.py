@@ -193,10 +193,18 @@ class DetEval:
 
 
 @dataclass(kw_only=True)
-class SegConfig:
-    stage: str = spec("seg")
+class _ModelKind:
+    """What both models' configs have: the class schema (a name or a YAML path; loaded into
+    `class_schema`), the seed, and where the file was."""
     schema: str = spec(required=True)
     seed: int = spec(0)
+    class_schema: ClassSchema = derived()
+    path: str = derived()
+
+
+@dataclass(kw_only=True)
+class SegConfig(_ModelKind):
+    stage: str = spec("seg")
     data: SegData = spec(required=True)
     model: Dict[str, Any] = spec(required=True)
     # Terms of the total loss: each applies loss `type` (a PaddleSeg loss name) with weight
@@ -206,8 +214,6 @@ class SegConfig:
         {"output": "aux", "type": "CrossEntropyLoss", "coef": 0.4}])
     train: SegTrain = spec(required=True)
     eval: SegEval = spec(required=True)
-    class_schema: ClassSchema = derived()
-    path: str = derived()
 
     @property
     def in_channels(self) -> int:
@@ -216,10 +222,8 @@ class SegConfig:
 
 
 @dataclass(kw_only=True)
-class DetConfig:
+class DetConfig(_ModelKind):
     stage: str = spec("det")
-    schema: str = spec(required=True)
-    seed: int = spec(0)
     data: DetData = spec(required=True)
     train: DetTrain = spec(required=True)
     infer: DetInfer = spec(factory=DetInfer)
@@ -227,8 +231,6 @@ class DetConfig:
     # PaddleDetection's own sections (architecture, CascadeRCNN, ...): every key of the file
     # that is not one of ours, checked by stage1_detect against ppdet's registry.
     ppdet: Dict[str, Any] = spec(factory=dict)
-    class_schema: ClassSchema = derived()
-    path: str = derived()
 
 
 # Keys that were renamed: an old config naming them is told the new name.
