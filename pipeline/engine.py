@@ -74,10 +74,17 @@ def entry_intact(folder: Path) -> bool:
 def cached_export(config: Path, weights: Path, opts: Sequence[str] = (),
                   stages: Optional[Tuple[str, ...]] = None) -> Path:
     """The export folder of a stage-1 or stage-2 model with these weights, exported now if the
-    cache does not hold it yet. A damaged entry (a truncated file, a garbage export.json) is
-    removed and exported again, saying so."""
-    config, weights = Path(config).resolve(), Path(weights).resolve()   # one entry per file
-    cfg = load_config(config, opts, stages=stages)   # a config of the wrong kind: before any export
+    cache does not hold it yet (export_of, for a config file)."""
+    # A config of the wrong kind is refused here, before any export; one entry per file.
+    return export_of(load_config(Path(config).resolve(), opts, stages=stages), weights)
+
+
+def export_of(cfg: ModelConfig, weights: Path) -> Path:
+    """The cached export of a loaded model config (loaded from its resolved path, so relative
+    and absolute names of one file share an entry) with these weights, exported now if the cache
+    does not hold it yet. A damaged entry (a truncated file, a garbage export.json) is removed
+    and exported again, saying so."""
+    config, weights = Path(cfg.path), Path(weights).resolve()
     if not weights.is_file():
         raise UserError(f"weights file not found: {weights}")
     weights_sha256 = file_sha256(weights)
@@ -98,7 +105,7 @@ def cached_export(config: Path, weights: Path, opts: Sequence[str] = (),
         export_model(cfg, weights, staging, overwrite=True)
         save_optimized(staging)
         write_json(staging / MANIFEST, {
-            "config": str(config), "opts": list(opts), "weights": str(weights),
+            "config": str(config), "weights": str(weights),
             "weights_sha256": weights_sha256,
             "files": {p.name: _file_stamp(p) for p in sorted(staging.iterdir())}})
         try:

@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from facevid.boxes.detections import Detections, OperatingPoint
+from facevid.config.sections import SegConfig
 from facevid.errors import ConfigError
 from facevid.boxes.mask_boxes import PERSON, person_boxes
 from postprocess.ensemble import softmax
@@ -46,6 +47,11 @@ class MaskDetector:
                    export_dir: Optional[Path] = None, threads: int = 2) -> "MaskDetector":
         return cls(Parser.from_files(config, weights, export_dir, threads=threads,
                                      name=Path(config).stem, opts=opts))
+
+    @classmethod
+    def from_loaded(cls, cfg: SegConfig, weights: Optional[Path] = None,
+                    export_dir: Optional[Path] = None, threads: int = 2) -> "MaskDetector":
+        return cls(Parser.from_loaded(cfg, weights, export_dir, threads=threads))
 
     def __call__(self, frame: np.ndarray) -> Detections:
         return self.point.apply(self.raw(frame))

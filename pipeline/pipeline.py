@@ -17,6 +17,7 @@ import numpy as np
 
 from facevid.config.load import load_config
 from facevid.config.pipelines import NO_DETECTION, GrabCutSettings, ModelEntry, PipelineConfig
+from facevid.config.sections import ModelConfig
 from facevid.boxes.crops import union_box
 from facevid.boxes.detections import Detections, DetectorProtocol, ParserProtocol
 from facevid.errors import ConfigError
@@ -40,14 +41,19 @@ class FrameResult:
     seconds: Dict[str, float] = field(default_factory=dict)   # per stage
 
 
-def _export_dir(entry: ModelEntry, inference: bool,
-                stages: Tuple[str, ...] = ("seg",)) -> Optional[Path]:
+def _export_dir(entry: ModelEntry, cfg: ModelConfig, inference: bool) -> Optional[Path]:
     """The export a model entry runs from: the one it names, or with `engine: inference` its
     weights exported once into the cache (pipeline/engine.py); None runs the weights in dygraph."""
     if entry.export_dir or not (inference and entry.weights):
         return entry.export_dir
-    from pipeline.engine import cached_export
-    return cached_export(Path(entry.config), Path(entry.weights), entry.opts, stages)
+    from pipeline.engine import export_of
+    return export_of(cfg, Path(entry.weights))
+
+
+def _load(entry: ModelEntry, stages: Tuple[str, ...]) -> ModelConfig:
+    """A model entry's config, loaded once for everything built from it; from its resolved
+    path, so relative and absolute names of one file are one config (and one cache entry)."""
+    return load_config(Path(entry.config).resolve(), entry.opts, stages=stages)
 
 
 class Pipeline:
@@ -106,19 +112,21 @@ class Pipeline:
             name = entry.name or Path(entry.config).stem
             name = name if name not in names else f"{name}#{i + 1}"
             names.add(name)
-            parsers.append(Parser.from_files(entry.config, entry.weights,
-                                             _export_dir(entry, inference), threads=cfg.threads,
-                                             name=name, opts=entry.opts))
+            model_cfg = _load(entry, ("seg",))
+            parsers.append(Parser.from_loaded(model_cfg, entry.weights,
+                                              _export_dir(entry, model_cfg, inference),
+                                              threads=cfg.threads, name=name))
         detector = None
         if cfg.detector is not None:
             det = cfg.detector
+            det_cfg = _load(det, ("det", "seg"))
             # A stage-2 config as the detector: boxes around its whole-frame mask.
-            if load_config(det.config, det.opts, stages=("det", "seg")).stage == "seg":
+            if det_cfg.stage == "seg":
                 from pipeline.mask_detector import MaskDetector as kind
             else:
                 from stage1_detect.detector import Detector as kind
-            detector = kind.from_files(det.config, det.weights, det.opts,
-                                       export_dir=_export_dir(det, inference, ("det", "seg")), threads=cfg.threads)
+            detector = kind.from_loaded(det_cfg, det.weights, _export_dir(det, det_cfg, inference),
+                                        threads=cfg.threads)
         return cls(parsers, detector, cfg.ensemble, cfg.resize, cfg.grabcut,
                    cfg.smoothing, cfg.no_detection)
 

@@ -53,11 +53,16 @@ class Detector:
                    opts: Sequence[str] = (), export_dir: Optional[Path] = None,
                    threads: int = 2) -> "Detector":
         """From a stage-1 config and its weights, or an export of it (Paddle Inference)."""
-        cfg = load_config(config, opts, stages=("det",))
+        return cls.from_loaded(load_config(config, opts, stages=("det",)), weights, export_dir, threads)
+
+    @classmethod
+    def from_loaded(cls, cfg: DetConfig, weights: Optional[Path] = None,
+                    export_dir: Optional[Path] = None, threads: int = 2) -> "Detector":
+        """from_files for a config already loaded."""
         if export_dir is not None:
             return cls.from_config(cfg, exported_detector_forward(export_dir, threads))
         if weights is None:
-            raise UserError(f"detector {config}: give weights or an export_dir")
+            raise UserError(f"detector {cfg.path}: give weights or an export_dir")
         # ppdet only for dygraph: an exported detector starts without importing it.
         from stage1_detect.model import trained_detector_model
         return cls.from_config(cfg, dygraph_detector_forward(trained_detector_model(cfg, Path(weights))))

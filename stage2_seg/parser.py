@@ -56,7 +56,14 @@ class Parser:
         if cfg.stage != "seg":
             raise ConfigError(f"{config} is a '{cfg.stage}' config; a parser needs a stage-2 "
                               "(stage: seg) config")
-        name = name or Path(config).stem
+        return cls.from_loaded(cfg, weights, export_dir, threads, name)
+
+    @classmethod
+    def from_loaded(cls, cfg: SegConfig, weights: Optional[Path] = None,
+                    export_dir: Optional[Path] = None, threads: int = 2,
+                    name: Optional[str] = None) -> "Parser":
+        """from_files for a config already loaded."""
+        name = name or Path(cfg.path).stem
         if export_dir is not None:
             record = read_export_record(export_dir, cfg)
             return cls.from_config(cfg, exported_forward(export_dir, threads), name,
