@@ -136,3 +136,22 @@ def test_the_exported_detector_finds_what_the_dygraph_one_finds(synth_root, tmp_
     assert len(a) == len(b) > 0
     np.testing.assert_allclose(a.boxes, b.boxes, atol=0.5)
     np.testing.assert_allclose(a.scores, b.scores, atol=1e-3)
+
+
+def test_cascade_rcnn_trains_on_the_pretrainable_mobilenet_backbone(synth_root, tmp_path):
+    from stage1_detect.backbones import MobileNetV2Det
+    cfg = load_config(ROOT / "configs" / "stage1_cascade_rcnn_faces_mnv2_cpu.yml",
+                      [f"data.train_root={synth_root}", f"data.val_root={synth_root}",
+                       "schema=sfp18", "data.format=challenge", "train.image_size=[128,96]"])
+    with paddle.utils.unique_name.guard():
+        model = build_detector(cfg)
+    assert isinstance(model.backbone, MobileNetV2Det)
+    assert [s.stride for s in model.backbone.out_shape] == [4, 8, 16, 32]
+    samples = DetSamples(cfg)
+    model.train()
+    loss = model(collate([samples[(0, 0)], samples[(1, 0)]]))["loss"]
+    loss.backward()
+    assert np.isfinite(float(loss))
+    assert model.backbone.features[0][0].weight.grad is not None
+    with pytest.raises(ValueError, match="return_idx must pick from 0-3"):
+        MobileNetV2Det(return_idx=[4])

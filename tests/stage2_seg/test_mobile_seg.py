@@ -65,3 +65,16 @@ def test_the_recipes_eanet_runs_on_the_fused_mobilenet_features():
     out = model(paddle.rand([2, 3, 64, 64]))
     assert {k: v.shape for k, v in out.items()} == {"seg": [2, 5, 64, 64], "aux": [2, 5, 64, 64],
                                                    "edge": [2, 1, 64, 64]}
+
+
+def test_the_fused_map_projection_is_new_and_imagenet_weights_load_around_it(tmp_path):
+    from stage2_seg.models.mobile_seg import MobileNetV2Features
+    backbone = MobileNetV2Features(fused=True, fused_channels=16)
+    assert backbone.feat_channels[-1] == 16
+    assert backbone(paddle.rand([1, 3, 64, 64]))[-1].shape == [1, 16, 16, 16]
+    state = {k: v.numpy() + 0.25 for k, v in MobileNetV2Features().state_dict().items()}
+    before = backbone.fuse_projection.state_dict()["_conv.weight"].numpy().copy()
+    assert backbone.load_imagenet(state) == len(state)
+    np.testing.assert_allclose(backbone.state_dict()["features.1.conv.0.0.weight"].numpy(),
+                               state["features.1.conv.0.0.weight"])
+    np.testing.assert_array_equal(backbone.fuse_projection.state_dict()["_conv.weight"].numpy(), before)
