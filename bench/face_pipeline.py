@@ -3,8 +3,8 @@ scenes with nobody in them; several pipelines in one run.
 
 Each image is one independent photo (the pipeline's video state is reset before each), run
 through `Pipeline` as `tools/infer.py --dir` runs it. Labels and predictions are reduced to
-three coarse classes, background / skin (every face part: skin, nose, eyes, brows, ears,
-mouth, lips, glasses) / hair, the classes every held-out set has (lfw_parts is labelled so),
+three coarse classes (ClassSchema.coarse_lut), background / skin (the schema's face classes:
+skin, nose, eyes, brows, ears, mouth, lips, glasses) / hair, the classes every held-out set has (lfw_parts is labelled so),
 and scored by F1 per class from one confusion matrix per set; "coarse mean F1" is the mean of
 skin and hair. On person-free scenes (the held-out davis_backgrounds sequences) the score is the
 share of pixels labelled skin or hair: every one of them is invented.
@@ -35,22 +35,8 @@ from facevid.metrics.segmentation import confusion_matrix, scores_from_confusion
 from facevid.synthetic.face_scenes import split_backgrounds
 from pipeline.pipeline import Pipeline
 
-COARSE = ("background", "skin", "hair")
-HAIR = ("hair",)
-NOT_FACE = ("background", "neck", "cloth", "neck_l", "hat", "ear_r")
-
-
-def coarse_lut() -> np.ndarray:
-    """CelebAMask-HQ ids -> 0 background, 1 skin (face parts), 2 hair; 255 stays ignored."""
-    schema = load_schema("celebamask_hq")
-    lut = np.full(256, 255, np.uint8)
-    for i, name in enumerate(schema.class_names):
-        lut[i] = 2 if name in HAIR else 0 if name in NOT_FACE else 1
-    return lut
-
-
 def score_set(pipe, reader: Reader, label_lut: np.ndarray, limit: Optional[int]) -> Dict[str, float]:
-    coarse = coarse_lut()
+    coarse = load_schema("celebamask_hq").coarse_lut()
     matrix = np.zeros((3, 3), np.int64)
     seconds: List[float] = []
     n = len(reader) if limit is None else min(limit, len(reader))
@@ -69,7 +55,7 @@ def score_set(pipe, reader: Reader, label_lut: np.ndarray, limit: Optional[int])
 
 
 def score_empty(pipe, scenes: List[Path], limit: Optional[int]) -> Dict[str, float]:
-    coarse, invented, total, with_any = coarse_lut(), 0, 0, 0
+    coarse, invented, total, with_any = load_schema("celebamask_hq").coarse_lut(), 0, 0, 0
     for path in scenes[:limit]:
         pipe.new_video()
         labels = coarse[pipe(read_image(path)).labels]

@@ -39,6 +39,16 @@ class ClassSchema:
             lut[a], lut[b] = b, a
         return lut
 
+    def coarse_lut(self) -> np.ndarray:
+        """uint8 lookup table to the coarse classes every face data set has: 0 background
+        (anything else), 1 the face (the schema's face classes), 2 hair; 255 stays ignored."""
+        lut = np.zeros(256, np.uint8)
+        lut[list(self.face_class_ids)] = 1
+        if "hair" in self.class_names:
+            lut[self.index("hair")] = 2
+        lut[255] = 255
+        return lut
+
     def palette(self) -> np.ndarray:
         """uint8 RGB colours, 256 x 3 (unknown ids are white), for overlays and colour PNGs."""
         pal = np.full((256, 3), 255, dtype=np.uint8)

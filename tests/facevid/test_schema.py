@@ -39,3 +39,12 @@ def test_bad_schemas_are_rejected():
         parse_schema({**base, "mirror_pairs": [["a", "c"]]}, "x")
     with pytest.raises(ConfigError, match="colour must be three ints"):
         parse_schema({"classes": [{"name": "bg", "color": [0, 0]}, {"name": "a", "color": [1, 1, 1]}]}, "x")
+
+
+def test_the_coarse_classes_are_background_face_and_hair():
+    schema = load_schema("celebamask_hq")
+    lut = schema.coarse_lut()
+    assert [lut[schema.index(n)] for n in ("background", "skin", "nose", "eye_g", "l_lip",
+                                            "hair", "neck", "cloth", "hat", "ear_r")] == \
+        [0, 1, 1, 1, 1, 2, 0, 0, 0, 0]
+    assert lut[255] == 255

@@ -89,10 +89,11 @@ def test_the_shipped_face_pipeline_parses_held_out_celebamask_faces():
         assert f1[name] is not None and f1[name] >= minimum, (name, f1[name])
 
 
-# Measured for the committed weights on these 12 faces (2026-11-22: parser iteration 4000,
-# detector of face_det_v2): skin 0.94, hair 0.91, nose 0.90, mouth 0.82 (mean F1 0.64 over the
-# 18 foreground classes); minus a margin.
-FACE_MIN_F1 = {"skin": 0.85, "hair": 0.80, "nose": 0.80, "mouth": 0.70}
+# Measured for the committed weights on these 12 faces (2026-12-02: the pretrained MobileNetV2
+# parser, iteration 700; detector of face_det_v2): skin 0.89, hair 0.89, nose 0.82, mouth 0.80
+# (mean F1 0.62 over the 18 foreground classes; the previous HRNet parser: 0.94, 0.91, 0.90,
+# 0.82, 0.64); minus a margin.
+FACE_MIN_F1 = {"skin": 0.80, "hair": 0.80, "nose": 0.74, "mouth": 0.70}
 
 
 @needs_celebamask
@@ -111,9 +112,49 @@ def test_the_shipped_face_pipeline_parses_faces_cut_by_the_frame_border():
         assert f1[name] is not None and f1[name] >= minimum, (name, f1[name])
 
 
-# Measured for the committed weights (2026-11-22, parser iteration 4000): skin 0.94, hair 0.93,
-# nose 0.90; minus a margin.
-BORDER_MIN_F1 = {"skin": 0.85, "hair": 0.85, "nose": 0.80}
+# Measured for the committed weights (2026-12-02, the pretrained parser): skin 0.86, hair 0.88,
+# nose 0.80 (the previous HRNet parser: 0.94, 0.93, 0.90); minus a margin.
+BORDER_MIN_F1 = {"skin": 0.78, "hair": 0.80, "nose": 0.72}
+
+
+needs_lfw = needs_shared("lfw_parts")
+needs_backgrounds = needs_shared("davis_backgrounds")
+
+
+@needs_lfw
+def test_the_shipped_face_pipeline_parses_held_out_lfw_people_in_coarse_classes():
+    """LFW photos (other people, pose and light than CelebAMask-HQ; the face a third of the
+    photo), labelled background / skin / hair: the first 12 held-out people."""
+    from pipeline.pipeline import Pipeline
+    pipe = Pipeline.from_config(CONFIGS / "pipeline_faces.yml")
+    coarse = pipe.schema.coarse_lut()
+    evaluator = SegEvaluator(3, video=False)
+    frames = _val_frames(shared_data("lfw_parts"), "images", "labels", "lfw_parts.yml", per_clip=1,
+                         binary=False)
+    for _, (_, image, label) in zip(range(12), frames):
+        pipe.new_video()
+        evaluator.add(coarse[pipe(image).labels], label)
+    assert evaluator.result()["mean_f1"] >= LFW_MIN_COARSE_F1
+
+
+# Measured for the committed weights on these 12 people (2026-12-02): coarse mean F1 0.89 (the
+# previous HRNet parser 0.77); minus a margin.
+LFW_MIN_COARSE_F1 = 0.82
+
+
+# Measured for the committed weights on these 12 scenes (2026-12-02): no face pixel.
+@needs_backgrounds
+def test_the_shipped_face_pipeline_invents_no_face_in_held_out_scenes_without_people():
+    from facevid.io.files import read_image
+    from facevid.synthetic.face_scenes import split_backgrounds
+    from pipeline.pipeline import Pipeline
+    pipe = Pipeline.from_config(CONFIGS / "pipeline_faces.yml")
+    coarse = pipe.schema.coarse_lut()
+    shares = []
+    for path in split_backgrounds(shared_data("davis_backgrounds"), "val")[:12]:
+        pipe.new_video()
+        shares.append(float((coarse[pipe(read_image(path)).labels] > 0).mean()))
+    assert np.mean(shares) <= 0.01, shares
 
 
 def test_the_shipped_face_pipeline_finds_and_parses_the_astronaut():
