@@ -23,8 +23,10 @@ from facevid.config.load import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 PARSERS = {  # name: (config, weights, batch sizes)
-    "face parser (EANet-Cat)": ("configs/stage2_eanet_cat_celebamask_cpu.yml",
-                                "weights/face_parser_eanet_cat_celebamask.pdparams", (1, 4)),
+    "face parser (EANet-Cat, MobileNetV2)": ("configs/stage2_eanet_cat_mnv2_celebamask_lfw_cpu.yml",
+                                             "weights/face_parser_eanet_cat_mnv2.pdparams", (1, 4)),
+    "previous face parser (EANet-Cat, HRNet)": ("configs/stage2_eanet_cat_celebamask_cpu.yml",
+                                                "weights/face_parser_eanet_cat_celebamask.pdparams", (1, 4)),
     "portrait (HumanSegLite)": ("configs/stage2_portrait_lite_cpu.yml",
                                 "weights/portrait_lite_davis.pdparams", (1,)),
 }
