@@ -10,14 +10,15 @@ free names and are checked where they are used. Fields marked `derived` are fill
 config is loaded (the class schema, the file's path) and never written back to a file.
 """
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Dict, List, Optional, Union
 
 from facevid.data.readers import MASK_VALUES, READER_FORMATS
 from facevid.data.schema import ClassSchema
+from facevid.io.package_files import project_root
 
-# Paths in pipeline and reproduce configs may be relative to the project root.
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# Paths in pipeline and reproduce configs may be relative to the project root (the checkout, or
+# where a wheel put configs/ and weights/).
+PROJECT_ROOT = project_root()
 AMP_LEVELS = ("O1", "O2")
 
 

@@ -8,8 +8,9 @@ import numpy as np
 import yaml
 
 from facevid.errors import ConfigError
+from facevid.io.package_files import project_root
 
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "configs" / "schemas"
+SCHEMA_DIR = project_root() / "configs" / "schemas"
 _KEYS = {"name", "provisional", "classes", "mirror_pairs", "face_classes"}
 
 

@@ -1,0 +1,147 @@
+"""The stage-1 -> stage-2 contract (docs/DESIGN.md section 6): `Detections`, what a detector
+and a parser promise (`DetectorProtocol`, `ParserProtocol`), the operating point a detector
+hands its detections over at, and the pure box logic that turns them into crops without
+missing faces: duplicate merging, margins, square crops clipped to the frame, a whole-frame
+fallback, and carrying boxes over frames where the detector misses."""
+from dataclasses import dataclass, field
+from typing import List, Optional, Protocol, Sequence, Tuple
+
+import numpy as np
+
+from facevid.config.sections import DetConfig
+from facevid.boxes.crops import expand_box
+
+IntBox = Tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class Detections:
+    """Boxes N x 4 float32 xyxy in frame pixels, scores N float32, class_ids N int64."""
+    boxes: np.ndarray
+    scores: np.ndarray
+    class_ids: np.ndarray
+
+    def __post_init__(self):
+        n = len(self.scores)
+        if self.boxes.shape != (n, 4) or self.class_ids.shape != (n,):
+            raise ValueError(f"Detections need boxes N x 4, scores N, class_ids N; got "
+                             f"{self.boxes.shape}, {self.scores.shape}, {self.class_ids.shape}")
+
+    @staticmethod
+    def empty() -> "Detections":
+        return Detections(np.zeros((0, 4), np.float32), np.zeros(0, np.float32), np.zeros(0, np.int64))
+
+    def __len__(self) -> int:
+        return len(self.scores)
+
+    def select(self, keep: np.ndarray) -> "Detections":
+        return Detections(self.boxes[keep], self.scores[keep], self.class_ids[keep])
+
+
+
+class DetectorProtocol(Protocol):
+    """Stage 1. Called with an RGB frame (H x W x 3 uint8), returns the `Detections` at its
+    operating point `point`, in frame pixels; `categories` lists the class ids it can return
+    (1 face, 2 person). It resizes and normalises its own input and knows nothing of crops."""
+    categories: np.ndarray
+    point: "OperatingPoint"
+
+    def __call__(self, frame: np.ndarray) -> Detections: ...
+
+
+class ParserProtocol(Protocol):
+    """Stage 2. Owns its crop rule and normalisation (those it was trained with):
+    `crop_boxes` turns detections into integer crop boxes (none with no detection unless the
+    whole-frame fallback is asked for), `frame_probs` parses the crops of a frame (RGB, plus a
+    previous-mask channel when `in_channels` is 4) and returns C x H x W probabilities of its
+    schema's classes, soft until the frame is assembled."""
+    name: str
+    in_channels: int
+
+    def crop_boxes(self, dets: Detections, frame_size: Tuple[int, int],
+                   whole_frame_fallback: bool = True) -> List[IntBox]: ...
+
+    def frame_probs(self, image: np.ndarray, boxes: Sequence[IntBox], mode: str = "bilinear") -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class OperatingPoint:
+    """Which raw detections are handed over (the config's `infer` section)."""
+    score_threshold: float = 0.05   # low: the detector must not miss (stage 2 copes with extras)
+    merge_iou: float = 0.5          # overlapping boxes of a class merge into their enclosing box
+    max_detections: int = 20        # per frame after merging, best first (bounds stage-2 cost)
+    max_missing: int = 5            # video: reuse the last boxes for up to N frames without any
+    detect_every: int = 1           # video: run the network every k-th frame, track in between
+
+    def apply(self, dets: Detections) -> Detections:
+        """Raw detections -> score >= score_threshold, duplicates merged, at most
+        max_detections of them (best first)."""
+        dets = merge_duplicates(dets.select(dets.scores >= self.score_threshold), self.merge_iou)
+        return dets.select(np.argsort(-dets.scores, kind="stable")[: self.max_detections])
+
+    @classmethod
+    def from_config(cls, cfg: DetConfig) -> "OperatingPoint":
+        infer = cfg.infer
+        return cls(float(infer.score_threshold), float(infer.merge_iou),
+                   int(infer.max_detections), int(infer.max_missing),
+                   int(infer.detect_every))
+
+
+def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """IoU of boxes a (N x 4) and b (M x 4), xyxy -> N x M."""
+    tl = np.maximum(a[:, None, :2], b[None, :, :2])
+    br = np.minimum(a[:, None, 2:], b[None, :, 2:])
+    inter = np.prod(np.clip(br - tl, 0, None), axis=2)
+    area_a = np.prod(a[:, 2:] - a[:, :2], axis=1)
+    area_b = np.prod(b[:, 2:] - b[:, :2], axis=1)
+    return inter / np.maximum(area_a[:, None] + area_b[None, :] - inter, 1e-9)
+
+
+def merge_duplicates(dets: Detections, iou: float = 0.5) -> Detections:
+    """Greedy per-class merging: each group of boxes overlapping the best remaining one by more
+    than `iou` becomes their enclosing box with the best score. Enclosing rather than dropping
+    (as NMS does) so a merged crop still covers everything its parts covered."""
+    out_boxes, out_scores, out_ids = [], [], []
+    for c in np.unique(dets.class_ids):
+        idx = np.nonzero(dets.class_ids == c)[0]
+        idx = idx[np.argsort(-dets.scores[idx], kind="stable")]
+        while len(idx):
+            group = idx[box_iou(dets.boxes[idx[:1]], dets.boxes[idx])[0] > iou]
+            group = np.union1d(group, idx[:1])
+            boxes = dets.boxes[group]
+            out_boxes.append(np.concatenate([boxes[:, :2].min(0), boxes[:, 2:].max(0)]))
+            out_scores.append(dets.scores[idx[0]])
+            out_ids.append(c)
+            idx = np.setdiff1d(idx, group, assume_unique=True)
+            idx = idx[np.argsort(-dets.scores[idx], kind="stable")]
+    if not out_boxes:
+        return Detections.empty()
+    return Detections(np.array(out_boxes, np.float32), np.array(out_scores, np.float32),
+                      np.array(out_ids, np.int64))
+
+
+def crop_boxes(dets: Detections, frame_size: Tuple[int, int], margin: float, square: bool,
+               class_id: Optional[int] = None, fallback_whole_frame: bool = True) -> List[IntBox]:
+    """Crop boxes for stage 2: each detection (of `class_id`, or all) grown by `margin`,
+    optionally square, clipped to the frame. No detection: the whole frame, if allowed."""
+    keep = dets.class_ids == class_id if class_id is not None else np.ones(len(dets), bool)
+    boxes = [expand_box(tuple(b), margin, frame_size, square=square) for b in dets.boxes[keep]]
+    if not boxes and fallback_whole_frame:
+        boxes = [(0, 0, frame_size[0], frame_size[1])]
+    return boxes
+
+
+@dataclass
+class BoxCarrier:
+    """For video: when the detector finds nothing in a frame, reuse the last detections for up
+    to `max_missing` frames (faces rarely vanish for a frame; detectors often miss one)."""
+    max_missing: int = 5
+    _last: Detections = field(default_factory=Detections.empty)
+    _missing: int = 0
+
+    def __call__(self, dets: Detections) -> Detections:
+        if len(dets):
+            self._last, self._missing = dets, 0
+            return dets
+        self._missing += 1
+        return self._last if self._missing <= self.max_missing else dets

@@ -1,0 +1,144 @@
+"""Weights and checkpoints, written atomically, for both stages.
+
+Each checkpoint is a folder `iter_NNNNNNN/` (model.pdparams, optimizer.pdopt, state.json)
+built under a temporary name and renamed when complete, so an interrupted save never looks like
+a checkpoint. Resuming verifies the newest one (every file loads, the state names its
+iteration) and falls back to the one before when it is damaged, saying so.
+"""
+import io
+import json
+import shutil
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+import facevid.paddle_env  # noqa: F401  (before paddle)
+import paddle
+
+from facevid.errors import UserError
+from facevid.io.files import make_tmp_dir, remove_stale_tmp, replace_dir, write_bytes, write_json
+
+MODEL, OPTIMIZER, STATE = "model.pdparams", "optimizer.pdopt", "state.json"
+
+
+def _serialized(obj: Any) -> bytes:
+    buffer = io.BytesIO()
+    paddle.save(obj, buffer)
+    return buffer.getvalue()
+
+
+def save_weights(path: Path, model: paddle.nn.Layer) -> None:
+    """Write a model's parameters to `path` (.pdparams) atomically."""
+    save_state_dict(path, model.state_dict())
+
+
+def save_state_dict(path: Path, state: Dict[str, Any]) -> None:
+    """Write a parameter dictionary (tensors or numpy arrays) to `path` atomically."""
+    write_bytes(Path(path), _serialized(state))
+
+
+def load_weights(path: Path, model: paddle.nn.Layer) -> None:
+    """Load parameters, failing clearly when they do not fit the model the config builds."""
+    state = _read_state_dict(Path(path))
+    own = model.state_dict()
+    missing = sorted(set(own) - set(state))
+    if missing:
+        raise UserError(f"{path}: weights lack {len(missing)} parameters of this model "
+                        f"(e.g. {missing[0]}); were they trained with another config?")
+    for key, value in own.items():
+        if list(state[key].shape) != list(value.shape):
+            raise UserError(f"{path}: parameter {key} has shape {list(state[key].shape)} but the "
+                            f"config builds {list(value.shape)}; the weights were trained for a "
+                            "different model or number of classes")
+    model.set_state_dict(state)
+
+
+def load_pretrained_backbone(path: Path, model: paddle.nn.Layer) -> None:
+    """Load converted ImageNet weights into `model.backbone` (before a run starts)."""
+    backbone = getattr(model, "backbone", None)
+    if not hasattr(backbone, "load_imagenet"):
+        raise UserError(f"train.pretrained_backbone: model {type(model).__name__} has no backbone "
+                        "that takes ImageNet weights (MobileNetV2Features does); remove the key "
+                        "or use one that does")
+    if not Path(path).is_file():
+        raise UserError(f"train.pretrained_backbone {path}: file not found; `make train-deps` "
+                        "writes it (tools/convert_backbone.py)")
+    try:
+        backbone.load_imagenet(_read_state_dict(Path(path)))
+    except ValueError as exc:
+        raise UserError(f"{path}: does not fit the model's backbone ({exc})") from None
+
+
+def _read_state_dict(path: Path) -> Dict[str, Any]:
+    if not path.is_file():
+        raise UserError(f"weights file not found: {path}")
+    try:
+        state = paddle.load(str(path))
+    except Exception as exc:   # paddle raises assorted types for a damaged file
+        raise UserError(f"{path}: cannot be read as paddle weights "
+                        f"({type(exc).__name__}: {str(exc).strip()[:120]})") from None
+    if not isinstance(state, dict):
+        raise UserError(f"{path}: does not hold a parameter dictionary")
+    return state
+
+
+def save_checkpoint(out_dir: Path, iteration: int, model: paddle.nn.Layer,
+                    optimizer: paddle.optimizer.Optimizer, state: Dict[str, Any], keep: int) -> Path:
+    final = Path(out_dir) / f"iter_{iteration:07d}"
+    remove_stale_tmp(final)
+    tmp = make_tmp_dir(final)
+    try:
+        (tmp / MODEL).write_bytes(_serialized(model.state_dict()))
+        (tmp / OPTIMIZER).write_bytes(_serialized(optimizer.state_dict()))
+        write_json(tmp / STATE, dict(state, iteration=iteration))    # last: marks it complete
+        replace_dir(tmp, final)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    for old in complete_checkpoints(out_dir)[:-keep]:
+        shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def complete_checkpoints(out_dir: Path) -> List[Path]:
+    """Checkpoint folders that were finished (they hold state.json), oldest first."""
+    return sorted(p for p in Path(out_dir).glob("iter_*") if (p / STATE).is_file())
+
+
+def latest_checkpoint(out_dir: Path) -> Optional[Path]:
+    found = complete_checkpoints(out_dir)
+    return found[-1] if found else None
+
+
+def checkpoint_problem(path: Path) -> Optional[str]:
+    """Why a checkpoint cannot be resumed from (None when every file loads)."""
+    try:
+        state = json.loads((path / STATE).read_text())
+        int(state["iteration"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return f"{STATE} is unreadable ({type(exc).__name__})"
+    for name in (MODEL, OPTIMIZER):
+        try:
+            _read_state_dict(path / name)
+        except UserError as exc:
+            return str(exc)
+    return None
+
+
+def usable_checkpoint(out_dir: Path, log: Callable[[str], None] = print
+                      ) -> Tuple[Optional[Path], List[str]]:
+    """The newest checkpoint that passes `checkpoint_problem`, and what was wrong with the
+    newer ones (each also reported through `log`)."""
+    skipped = []
+    for path in reversed(complete_checkpoints(out_dir)):
+        problem = checkpoint_problem(path)
+        if problem is None:
+            return path, skipped
+        skipped.append(f"{path.name}: {problem}")
+        log(f"warning: checkpoint {path} is damaged ({problem}); trying the one before it")
+    return None, skipped
+
+
+def load_checkpoint(path: Path, model: paddle.nn.Layer,
+                    optimizer: paddle.optimizer.Optimizer) -> Dict[str, Any]:
+    load_weights(path / MODEL, model)
+    optimizer.set_state_dict(_read_state_dict(path / OPTIMIZER))
+    return json.loads((path / STATE).read_text())

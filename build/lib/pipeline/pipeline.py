@@ -1,0 +1,207 @@
+"""The whole pipeline for one frame: detect, crop, parse, paste logits back, ensemble, argmax,
+GrabCut. The Python API for other programs:
+
+    pipe = Pipeline.from_config("configs/pipeline_faces.yml")
+    pipe.new_video()                 # before each video: resets the carried-over boxes
+    result = pipe(frame_rgb)         # FrameResult: labels, probs, per-model probs, detections
+
+Paddle and the stage packages are imported when a pipeline is built, not when this module is.
+"""
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from facevid.config.load import load_config
+from facevid.config.pipelines import NO_DETECTION, GrabCutSettings, ModelEntry, PipelineConfig
+from facevid.config.sections import ModelConfig
+from facevid.boxes.crops import union_box
+from facevid.boxes.detections import Detections, DetectorProtocol, ParserProtocol
+from facevid.errors import ConfigError
+from facevid.io.frames import as_rgb_frame
+from facevid.data.schema import ClassSchema
+from postprocess.ensemble import channel_argmax, hard_vote, soft_vote
+from postprocess.grabcut import refine_labels
+
+STAGES = ("detect", "parse", "postprocess")
+Box = Tuple[int, int, int, int]
+
+
+@dataclass
+class FrameResult:
+    labels: np.ndarray                 # H x W uint8 class ids (after ensembling and GrabCut)
+    probs: np.ndarray                  # C x H x W float32, mean over the models
+    model_probs: Dict[str, np.ndarray]  # C x H x W float32 of each model, by parser name
+    voted: np.ndarray                  # H x W uint8: the ensemble's labels before GrabCut
+    detections: Detections             # what stage 1 found (after merging / carrying over)
+    crops: List[Box]                   # the crop boxes of the first parser
+    seconds: Dict[str, float] = field(default_factory=dict)   # per stage
+
+
+def _export_dir(entry: ModelEntry, cfg: ModelConfig, inference: bool) -> Optional[Path]:
+    """The export a model entry runs from: the one it names, or with `engine: inference` its
+    weights exported once into the cache (pipeline/engine.py); None runs the weights in dygraph."""
+    if entry.export_dir or not (inference and entry.weights):
+        return entry.export_dir
+    from pipeline.engine import export_of
+    return export_of(cfg, Path(entry.weights))
+
+
+def _load(entry: ModelEntry, stages: Tuple[str, ...]) -> ModelConfig:
+    """A model entry's config, loaded once for everything built from it; from its resolved
+    path, so relative and absolute names of one file are one config (and one cache entry)."""
+    return load_config(Path(entry.config).resolve(), entry.opts, stages=stages)
+
+
+class Pipeline:
+    def __init__(self, parsers: Sequence[ParserProtocol], detector: Optional[DetectorProtocol] = None,
+                 ensemble: str = "hard", resize: str = "bilinear",
+                 grabcut: GrabCutSettings = GrabCutSettings(), smoothing: float = 0.0,
+                 no_detection: str = "background"):
+        self.parsers, self.detector = list(parsers), detector
+        if no_detection not in NO_DETECTION:
+            raise ConfigError(f"no_detection must be one of {NO_DETECTION}, got {no_detection!r}")
+        # Without a detector every frame is one crop; with one, a frame where it finds nothing
+        # is background unless the whole-frame fallback is asked for.
+        self.whole_frame_fallback = detector is None or no_detection == "whole_frame"
+        self.ensemble, self.resize, self.grabcut = ensemble, resize, grabcut
+        # Video: this share of the previous frame's probabilities is blended into each frame's
+        # (an exponential moving average; 0 = none), against flicker.
+        self.smoothing = smoothing
+        if len({p.schema.class_names for p in self.parsers}) != 1:
+            raise ConfigError("the parsers use different class schemas; an ensemble needs one")
+        if len({p.name for p in self.parsers}) != len(self.parsers):
+            raise ConfigError("two parsers have the same name; give each a `name:`")
+        self.schema: ClassSchema = self.parsers[0].schema
+        self.crop_class = self._crop_class()
+        self.video_detector = None
+        self._lock = threading.Lock()
+        self._frame_size: Optional[Tuple[int, int]] = None
+        self._prev_fg: Optional[np.ndarray] = None      # for parsers that read the last mask
+        self.new_video()
+
+    def _crop_class(self) -> Optional[int]:
+        from stage2_seg.crop_rule import CROP_CLASS
+        classes = {CROP_CLASS[p.crop_rule.mode] for p in self.parsers} - {None}
+        if len(classes) > 1:
+            raise ConfigError("the parsers crop different things (faces and persons); "
+                              "one pipeline ensembles parsers of one crop mode")
+        if self.detector is not None and not classes:
+            raise ConfigError("the pipeline has a detector but every parser parses whole frames "
+                              "(data.crop: frame); remove the detector or use crop-trained parsers")
+        if self.detector is not None and not set(classes) <= set(self.detector.categories.tolist()):
+            raise ConfigError("the parsers crop a category the detector was not trained on "
+                              "(a face parser needs a face detector, a person parser a person one)")
+        return classes.pop() if classes else None
+
+    @classmethod
+    def from_config(cls, path: Path, opts: Sequence[str] = ()) -> "Pipeline":
+        """A pipeline from its YAML (stage: pipeline) and `key=value` overrides."""
+        return cls.from_loaded(load_config(path, opts, stages=("pipeline",)))
+
+    @classmethod
+    def from_loaded(cls, cfg: PipelineConfig) -> "Pipeline":
+        """A pipeline from a loaded pipeline config (tools read its other sections too)."""
+        from stage2_seg.parser import Parser       # paddle only once the config is valid
+        inference = cfg.engine == "inference"
+        parsers, names = [], set()
+        for i, entry in enumerate(cfg.parsers):
+            name = entry.name or Path(entry.config).stem
+            name = name if name not in names else f"{name}#{i + 1}"
+            names.add(name)
+            model_cfg = _load(entry, ("seg",))
+            parsers.append(Parser.from_loaded(model_cfg, entry.weights,
+                                              _export_dir(entry, model_cfg, inference),
+                                              threads=cfg.threads, name=name))
+        detector = None
+        if cfg.detector is not None:
+            det = cfg.detector
+            det_cfg = _load(det, ("det", "seg"))
+            # A stage-2 config as the detector: boxes around its whole-frame mask.
+            if det_cfg.stage == "seg":
+                from pipeline.mask_detector import MaskDetector as kind
+            else:
+                from stage1_detect.detector import Detector as kind
+            detector = kind.from_loaded(det_cfg, det.weights, _export_dir(det, det_cfg, inference),
+                                        threads=cfg.threads)
+        return cls(parsers, detector, cfg.ensemble, cfg.resize, cfg.grabcut,
+                   cfg.smoothing, cfg.no_detection)
+
+    def new_video(self) -> None:
+        """Forget the boxes and the mask carried over from the previous frames."""
+        self._frame_size = None
+        self._prev_fg = None
+        self._prev_probs: Optional[np.ndarray] = None
+        if self.detector is not None:
+            from stage1_detect.detector import VideoDetector
+            self.video_detector = VideoDetector(self.detector, self.crop_class)
+
+    def __call__(self, frame: np.ndarray) -> FrameResult:
+        """frame: RGB uint8 H x W x 3 (grey and RGBA are converted, anything else refused).
+
+        Thread-safe: calls from several threads take turns (a pipeline carries one video's
+        state, and Paddle Inference predictors crash when run from two threads at once). For
+        frames in parallel, build one Pipeline per thread."""
+        with self._lock:
+            return self._call(frame)
+
+    def _call(self, frame: np.ndarray) -> FrameResult:
+        frame = as_rgb_frame(frame)
+        size = (frame.shape[1], frame.shape[0])
+        if self._frame_size is not None and size != self._frame_size:
+            self.new_video()    # boxes from a frame of another size would crop the wrong place
+        self._frame_size = size
+        tic = time.perf_counter()
+        dets = self.video_detector(frame) if self.video_detector is not None else Detections.empty()
+        return self.parse(frame, dets, {"detect": time.perf_counter() - tic})
+
+    def _input_for(self, parser: Any, frame: np.ndarray) -> np.ndarray:
+        """The frame, with the previous frame's foreground probability as a 4th channel for a
+        parser that reads it (zeros at a video's start)."""
+        if parser.in_channels != 4:
+            return frame
+        from stage2_seg.temporal import with_prev_channel
+        prev = self._prev_fg if self._prev_fg is not None else np.zeros(frame.shape[:2], np.float32)
+        return with_prev_channel(frame, prev)
+
+    def parse(self, frame: np.ndarray, dets: Detections,
+              seconds: Optional[Dict[str, float]] = None) -> FrameResult:
+        """Everything after detection, for a frame and its detections."""
+        seconds = dict(seconds or {})
+        size = (frame.shape[1], frame.shape[0])
+        tic = time.perf_counter()
+        crops = {p.name: p.crop_boxes(dets, size, self.whole_frame_fallback) for p in self.parsers}
+        probs = {p.name: p.frame_probs(self._input_for(p, frame), crops[p.name], mode=self.resize)
+                 for p in self.parsers}
+        seconds["parse"] = time.perf_counter() - tic
+
+        tic = time.perf_counter()
+        stacked = list(probs.values())
+        mean = soft_vote(stacked) if len(stacked) > 1 else stacked[0]
+        if self.smoothing > 0 and self._prev_probs is not None and self._prev_probs.shape == mean.shape:
+            mean = (1 - self.smoothing) * mean + self.smoothing * self._prev_probs
+            stacked = [mean]                 # the vote is over the smoothed probabilities
+        self._prev_probs = mean
+        # Outside every crop each model says "background" with the same confidence: decide
+        # only inside the crops' union (the whole frame when smoothing carries other frames in).
+        x0, y0, x1, y1 = ((0, 0, size[0], size[1]) if self.smoothing > 0
+                          else union_box([box for boxes in crops.values() for box in boxes]))
+        voted = np.zeros((size[1], size[0]), np.uint8)
+        window = (slice(None), slice(y0, y1), slice(x0, x1))
+        if len(stacked) > 1 and self.ensemble == "hard":
+            voted[y0:y1, x0:x1] = hard_vote([channel_argmax(p[window]) for p in stacked],
+                                            self.schema.num_classes, [p[window].max(0) for p in stacked])
+        else:
+            voted[y0:y1, x0:x1] = channel_argmax(mean[window])
+        labels = voted
+        if self.grabcut.enabled:
+            labels = refine_labels(frame, voted, mean, self.grabcut.band, self.grabcut.confident,
+                                   self.grabcut.iterations)
+        seconds["postprocess"] = time.perf_counter() - tic
+        if any(p.in_channels == 4 for p in self.parsers):     # the next frame's 4th channel
+            self._prev_fg = 1.0 - mean[0]
+        return FrameResult(labels, mean.astype(np.float32, copy=False), probs, voted, dets,
+                           crops[self.parsers[0].name], seconds)

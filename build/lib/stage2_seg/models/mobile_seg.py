@@ -1,0 +1,94 @@
+"""MobileLRASPP: an ImageNet-pretrainable MobileNetV2 with an LR-ASPP head and a light top-down
+decoder, for portraits (whole frame or person crops) and faces on a CPU.
+
+The backbone is paddle.vision's MobileNetV2 (the layout torchvision's ImageNet weights convert
+into: facevid.pretrained); its features at strides 4, 8, 16 and 32 feed the head. The head is
+MobileNetV3's Lite R-ASPP (Howard et al., ICCV 2019) on the stride-32 features: a 1x1 branch
+gated by a global-pooling branch. A top-down path then adds the stride-16, 8 and 4 features
+(1x1 laterals, a depthwise-separable 3x3 after each sum) so edges are decided at a quarter of
+the input, not an eighth.
+
+Inputs follow the project's normalisation, (x / 255 - 0.5) / 0.5 (stage2_seg.preprocess); the
+backbone re-normalises to ImageNet's statistics inside (facevid.pretrained.mobilenet). A 4th
+input channel (the previous frame's mask, stage2_seg.temporal) starts at zero.
+"""
+from typing import Tuple
+
+import paddle
+import paddle.nn as nn
+import paddle.nn.functional as F
+from paddleseg.cvlibs import manager
+from paddleseg.models import layers
+
+from facevid.pretrained.mobilenet import TAP_CHANNELS, MobileNetV2Taps
+
+
+@manager.BACKBONES.add_component
+class MobileNetV2Features(MobileNetV2Taps):
+    """MobileNetV2 (facevid.pretrained.mobilenet) as a PaddleSeg backbone: features at strides
+    4, 8, 16, 32 (24, 32, 96, 320 channels, `feat_channels`). With `fused`, a fifth output
+    concatenates all four at stride 4 (472 channels), the one map HRNet gives the recipe's
+    EANet/OCR heads (their soft regions and pixels must share a size); `fused_channels` projects
+    it (1x1 conv, BN, ReLU) to that many channels, since heads on 472 channels at stride 4 cost
+    several times the backbone (EANet's on 192x192 crops: 8 s per batch of 8 on 2 cores)."""
+
+    def __init__(self, in_channels: int = 3, fused: bool = False, fused_channels: int = 0):
+        super().__init__(in_channels)
+        self.fused = fused
+        width = fused_channels or sum(TAP_CHANNELS)
+        self.feat_channels = list(TAP_CHANNELS) + ([width] if fused else [])
+        self.fuse_projection = (layers.ConvBNReLU(sum(TAP_CHANNELS), fused_channels, 1)
+                                if fused and fused_channels else None)
+
+    def forward(self, x: paddle.Tensor) -> Tuple[paddle.Tensor, ...]:
+        out = self.taps(x)
+        if self.fused:
+            size = out[0].shape[2:]
+            fused = paddle.concat([out[0]] + [F.interpolate(f, size, mode="bilinear")
+                                              for f in out[1:]], axis=1)
+            out.append(self.fuse_projection(fused) if self.fuse_projection is not None else fused)
+        return tuple(out)
+
+
+class LiteRASPP(nn.Layer):
+    """Lite R-ASPP: 1x1 conv + BN + ReLU, times a sigmoid gate from global pooling."""
+
+    def __init__(self, in_channels: int, channels: int):
+        super().__init__()
+        self.branch = layers.ConvBNReLU(in_channels, channels, 1)
+        self.gate = nn.Sequential(nn.AdaptiveAvgPool2D(1), nn.Conv2D(in_channels, channels, 1),
+                                  nn.Sigmoid())
+
+    def forward(self, x: paddle.Tensor) -> paddle.Tensor:
+        return self.branch(x) * self.gate(x)
+
+
+@manager.MODELS.add_component
+class MobileLRASPP(nn.Layer):
+    """MobileNetV2 + Lite R-ASPP + top-down decoder to stride 4 -> logits at the input size.
+
+    In training returns {"seg": logits}; in eval `[logits]` like PaddleSeg's models."""
+
+    training_outputs = ("seg",)
+
+    def __init__(self, num_classes: int, in_channels: int = 3, decoder_channels: int = 64,
+                 align_corners: bool = False):
+        super().__init__()
+        self.backbone = MobileNetV2Features(in_channels)
+        self.head = LiteRASPP(TAP_CHANNELS[-1], decoder_channels)
+        self.laterals = nn.LayerList([layers.ConvBNReLU(c, decoder_channels, 1)
+                                      for c in TAP_CHANNELS[:-1]])
+        self.fuse = nn.LayerList([layers.DepthwiseConvBN(decoder_channels, decoder_channels, 3)
+                                  for _ in TAP_CHANNELS[:-1]])
+        self.classifier = nn.Conv2D(decoder_channels, num_classes, 1)
+        self.align_corners = align_corners
+
+    def forward(self, x: paddle.Tensor):
+        feats = self.backbone(x)
+        y = self.head(feats[-1])
+        for lateral, fuse, feat in zip(self.laterals[::-1], self.fuse[::-1], feats[-2::-1]):
+            y = F.interpolate(y, feat.shape[2:], mode="bilinear", align_corners=self.align_corners)
+            y = F.relu(fuse(y + lateral(feat)))
+        logits = F.interpolate(self.classifier(y), x.shape[2:], mode="bilinear",
+                               align_corners=self.align_corners)
+        return [logits] if not self.training else {"seg": logits}
