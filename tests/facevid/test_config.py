@@ -106,3 +106,28 @@ def test_an_old_key_name_is_told_its_new_name(tmp_path):
         load_config(path)
     with pytest.raises(ConfigError, match="'data.min_face_pixels' was renamed 'data.min_region_pixels'"):
         load_config(TINY, ["data.min_face_pixels=20"])
+
+
+def test_types_come_from_the_annotations_and_nested_sections_are_checked_by_index(write_yaml):
+    with pytest.raises(ConfigError, match="'train.flip_prob' must be a number, got 'often'"):
+        load_config(TINY, ["train.flip_prob=often"])
+    with pytest.raises(ConfigError, match=r"'train.lr' must be in \(0, 10\], got 0"):
+        load_config(TINY, ["train.lr=0"])
+    extra = {"root": "x", "schema": "lfw_parts", "share": 0.2,
+             "classes": {"background": ["background"], "skin": ["skin"], "hair": ["hair"]}}
+    bad = {**VALID, "schema": "celebamask_hq", "model": {"type": "OCRNet", "num_classes": 19},
+           "data": {**VALID["data"], "extra_sets": [extra, {**extra, "shares": 0.1}]}}
+    with pytest.raises(ConfigError, match=r"unknown key\(s\) \['data.extra_sets\[1\].shares'\]"):
+        load_config(write_yaml("c.yml", bad))
+    good = load_config(write_yaml("d.yml", {**bad, "data": {**bad["data"], "extra_sets": [extra]}}))
+    assert good.data.extra_sets[0].share == 0.2 and good.data.extra_sets[0].format == "image_mask"
+
+
+def test_a_config_saved_as_a_mapping_loads_back_the_same(tmp_path):
+    from facevid.config.load import config_from_dict
+    from facevid.config.typed import to_dict
+    from tests.helpers import TINY_DET
+    for path in (TINY, TINY_DET, CONFIGS / "pipeline_faces.yml"):
+        cfg = load_config(path)
+        again = config_from_dict(to_dict(cfg), path)
+        assert to_dict(again) == to_dict(cfg) and type(again) is type(cfg)
