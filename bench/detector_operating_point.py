@@ -62,6 +62,9 @@ def main() -> None:
     parser.add_argument("--proposals", nargs="+", type=int, default=[300, 100],
                         help="RPN proposals kept per image at test time")
     parser.add_argument("--limit", type=int, default=100, help="frames of each set (default 100)")
+    parser.add_argument("--opts", nargs="*", default=["infer.score_threshold=0.5"],
+                        help="key=value overrides for every point (default: the face pipeline's "
+                             "score threshold, infer.score_threshold=0.5)")
     parser.add_argument("--out", required=True, help="folder for results.json and table.md")
     args = parser.parse_args()
     empty = split_backgrounds(Path(args.backgrounds), "val")
@@ -69,7 +72,8 @@ def main() -> None:
     for size in args.sizes:
         w, h = (int(v) for v in size.lower().split("x"))
         for proposals in args.proposals:
-            opts = [f"train.image_size=[{w},{h}]", f"RPNHead.test_proposal.post_nms_top_n={proposals}"]
+            opts = args.opts + [f"train.image_size=[{w},{h}]",
+                                f"RPNHead.test_proposal.post_nms_top_n={proposals}"]
             rows[f"{w}x{h}, {proposals} proposals"] = row = measure(
                 Path(args.config), Path(args.weights), opts, Path(args.scenes), empty, args.limit)
             print(f"{w}x{h}, {proposals} proposals: {row}", flush=True)
