@@ -10,7 +10,6 @@ Example:
       --sizes 640x360 512x288 416x234 --proposals 300 100 --out bench/results/detector_operating_point
 """
 import argparse
-import time
 from pathlib import Path
 from typing import Dict, List
 
@@ -26,23 +25,18 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def false_boxes(detector, scenes: List[Path]) -> Dict[str, float]:
-    counts, seconds = [], []
-    for path in scenes:
-        image = read_image(path)
-        tic = time.perf_counter()
-        counts.append(len(detector(image).boxes))
-        seconds.append(time.perf_counter() - tic)
+    counts = [len(detector(read_image(path)).boxes) for path in scenes]
     return {"false_boxes_per_empty_frame": float(np.mean(counts)),
             "empty_frames_with_a_box": int(np.count_nonzero(counts)), "empty_frames": len(scenes)}
 
 
 def measure(config: Path, weights: Path, opts: List[str], scenes: Path, empty: List[Path],
             limit: int) -> Dict[str, float]:
-    from pipeline.engine import cached_export
+    from pipeline.engine import export_of
     from stage1_detect.detector import Detector
     from stage1_detect.evaluate import evaluate_detector
-    cfg = load_config(config, opts, stages=("det",))
-    detector = Detector.from_files(config, opts=opts, export_dir=cached_export(config, weights, opts, ("det",)))
+    cfg = load_config(config.resolve(), opts, stages=("det",))     # once, for all three uses
+    detector = Detector.from_loaded(cfg, export_dir=export_of(cfg, weights))
     scores = evaluate_detector(detector, cfg, ChallengeClips(scenes), limit, show_progress=False)
     row = {k: scores.get(k) for k in ("recall_face", "AP50", "face_pixels_in_crops", "seconds_per_frame")}
     row.update(false_boxes(detector, empty[:limit]))

@@ -15,10 +15,9 @@ import os
 import shutil
 import sys
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple
+from typing import List
 
 from facevid.config.sections import ModelConfig
-from facevid.config.load import load_config
 from facevid.config.typed import to_dict
 from facevid.errors import UserError
 from facevid.io.files import write_json
@@ -69,14 +68,6 @@ def entry_intact(folder: Path) -> bool:
                                          for name, stamp in files.items())
     except (OSError, ValueError, KeyError, TypeError):
         return False
-
-
-def cached_export(config: Path, weights: Path, opts: Sequence[str] = (),
-                  stages: Optional[Tuple[str, ...]] = None) -> Path:
-    """The export folder of a stage-1 or stage-2 model with these weights, exported now if the
-    cache does not hold it yet (export_of, for a config file)."""
-    # A config of the wrong kind is refused here, before any export; one entry per file.
-    return export_of(load_config(Path(config).resolve(), opts, stages=stages), weights)
 
 
 def export_of(cfg: ModelConfig, weights: Path) -> Path:

@@ -11,7 +11,7 @@ boxes, and 0.492 / 0.521 behind the Cascade-RCNN person detector trained on the 
 sequences from scratch / from the face detector (too few people for it to generalise).
 """
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Optional
 
 import cv2
 import numpy as np
@@ -41,12 +41,6 @@ class MaskDetector:
         self.parser, self.point = parser, operating_point
         self.categories = np.array([PERSON], np.int64)
         self.background_id = 0
-
-    @classmethod
-    def from_files(cls, config: Path, weights: Optional[Path] = None, opts: Sequence[str] = (),
-                   export_dir: Optional[Path] = None, threads: int = 2) -> "MaskDetector":
-        return cls(Parser.from_files(config, weights, export_dir, threads=threads,
-                                     name=Path(config).stem, opts=opts))
 
     @classmethod
     def from_loaded(cls, cfg: SegConfig, weights: Optional[Path] = None,

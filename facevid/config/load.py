@@ -62,14 +62,14 @@ def config_from_dict(raw: Dict[str, Any], path: Path, opts: Sequence[str] = ()) 
     raw = copy.deepcopy(raw)
     kind = KINDS[raw.get("stage", "seg")]
     spec, free = spec_tree(kind), free_keys(kind)
-    if kind is KINDS["det"]:
+    if kind is DetConfig:
         # Sections that are not ours belong to PaddleDetection (checked by stage1_detect).
         ppdet = raw.pop("ppdet", {})
         ppdet.update({k: raw.pop(k) for k in list(raw) if k not in spec})
         raw["ppdet"] = ppdet
     for opt in opts:
         top = opt.split(".", 1)[0].split("=", 1)[0]
-        if kind is KINDS["det"] and top not in spec:
+        if kind is DetConfig and top not in spec:
             _apply_opt(raw["ppdet"], opt, spec=None, free=free)
         else:
             _apply_opt(raw, opt, spec, free)

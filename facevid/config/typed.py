@@ -203,18 +203,3 @@ def _plain(value: Any) -> Any:
         return {k: _plain(v) for k, v in value.items()}
     return copy.deepcopy(value)
 
-
-def replace_section(cfg: Any, dotted: str, value: Any) -> None:
-    """Set one key of a built config (`train.iters`), for tools that derive a config from
-    another (reproduce): the value is checked as if the file had said it."""
-    *path, key = dotted.split(".")
-    node = cfg
-    for name in path:
-        node = getattr(node, name)
-    f = {f.name: f for f in _fields(type(node))}.get(key)
-    if f is None:
-        raise ConfigError(f"'{dotted}' is not a key{_known(type(node))}")
-    kind = typing.get_type_hints(type(node))[key]
-    setattr(node, key, build(kind, value, "override", dotted + ".")
-            if dataclasses.is_dataclass(kind) else _checked(value, kind, f.metadata, dotted, "override"))
-
