@@ -3,12 +3,13 @@ and a parser promise (`DetectorProtocol`, `ParserProtocol`), the operating point
 hands its detections over at, and the pure box logic that turns them into crops without
 missing faces: duplicate merging, margins, square crops clipped to the frame, a whole-frame
 fallback, and carrying boxes over frames where the detector misses."""
+import dataclasses
 from dataclasses import dataclass, field
 from typing import List, Optional, Protocol, Sequence, Tuple
 
 import numpy as np
 
-from facevid.config.sections import DetConfig
+from facevid.config.sections import DetConfig, DetInfer
 from facevid.boxes.crops import expand_box
 
 IntBox = Tuple[int, int, int, int]
@@ -64,14 +65,18 @@ class ParserProtocol(Protocol):
     def frame_probs(self, image: np.ndarray, boxes: Sequence[IntBox], mode: str = "bilinear") -> np.ndarray: ...
 
 
+_INFER = DetInfer()   # the defaults, declared once with their meaning in facevid.config.sections
+
+
 @dataclass(frozen=True)
 class OperatingPoint:
-    """Which raw detections are handed over (the config's `infer` section)."""
-    score_threshold: float = 0.05   # low: the detector must not miss (stage 2 copes with extras)
-    merge_iou: float = 0.5          # overlapping boxes of a class merge into their enclosing box
-    max_detections: int = 20        # per frame after merging, best first (bounds stage-2 cost)
-    max_missing: int = 5            # video: reuse the last boxes for up to N frames without any
-    detect_every: int = 1           # video: run the network every k-th frame, track in between
+    """Which raw detections are handed over: the config's `infer` section (DetInfer) as the
+    detector's frozen settings."""
+    score_threshold: float = _INFER.score_threshold
+    merge_iou: float = _INFER.merge_iou
+    max_detections: int = _INFER.max_detections
+    max_missing: int = _INFER.max_missing
+    detect_every: int = _INFER.detect_every
 
     def apply(self, dets: Detections) -> Detections:
         """Raw detections -> score >= score_threshold, duplicates merged, at most
@@ -81,10 +86,7 @@ class OperatingPoint:
 
     @classmethod
     def from_config(cls, cfg: DetConfig) -> "OperatingPoint":
-        infer = cfg.infer
-        return cls(float(infer.score_threshold), float(infer.merge_iou),
-                   int(infer.max_detections), int(infer.max_missing),
-                   int(infer.detect_every))
+        return cls(**dataclasses.asdict(cfg.infer))
 
 
 def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
