@@ -3,12 +3,13 @@ config is built, facevid.config.typed). They only check; `facevid.config.load.no
 the one place that fills values."""
 from typing import Any
 
-from facevid.config.sections import PROJECT_ROOT
+from facevid.config.pipelines import PipelineConfig, ReproduceConfig
+from facevid.config.sections import PROJECT_ROOT, DetConfig, ModelConfig, SegConfig
 from facevid.errors import ConfigError
 from facevid.data.extra_sets import check_extra_sets
 
 
-def _check_data(cfg: Any) -> None:
+def _check_data(cfg: ModelConfig) -> None:
     schema, data = cfg.class_schema, cfg.data
     if not schema.num_classes <= data.ignore_index <= 255:
         raise ConfigError(f"data.ignore_index must be an int in [{schema.num_classes}, 255] "
@@ -16,7 +17,7 @@ def _check_data(cfg: Any) -> None:
                           f"got {data.ignore_index!r}")
 
 
-def validate_seg(cfg: Any) -> None:
+def validate_seg(cfg: SegConfig) -> None:
     """Stage-2 checks: inconsistent values raise, they are never silently corrected."""
     schema, data, model, train = cfg.class_schema, cfg.data, cfg.model, cfg.train
     _check_data(cfg)
@@ -38,7 +39,7 @@ def validate_seg(cfg: Any) -> None:
     check_extra_sets(schema, data.extra_sets, data.ignore_index)
 
 
-def _check_loss_terms(cfg: Any) -> None:
+def _check_loss_terms(cfg: SegConfig) -> None:
     ignore = cfg.data.ignore_index
     if not cfg.loss:
         raise ConfigError("'loss' must be a non-empty list of {output, type, coef} terms")
@@ -55,7 +56,7 @@ def _check_loss_terms(cfg: Any) -> None:
             raise ConfigError(f"loss {term['type']}: coef must be a number >= 0, got {coef!r}")
 
 
-def _check_scenes(cfg: Any) -> None:
+def _check_scenes(cfg: SegConfig) -> None:
     train = cfg.train
     if train.negative_prob + train.paste_prob > 1:
         raise ConfigError("train.negative_prob and train.paste_prob must be >= 0 with a sum <= 1")
@@ -67,7 +68,7 @@ def _check_scenes(cfg: Any) -> None:
         raise ConfigError("train.paste_scale must be [low, high] with 0 < low <= high <= 1")
 
 
-def validate_det(cfg: Any) -> None:
+def validate_det(cfg: DetConfig) -> None:
     """Stage-1 checks (ppdet's own sections are checked by stage1_detect)."""
     schema, data = cfg.class_schema, cfg.data
     _check_data(cfg)
@@ -84,7 +85,7 @@ def validate_det(cfg: Any) -> None:
                           "; set num_classes to match data.face_boxes / data.person_boxes")
 
 
-def validate_pipeline(cfg: Any) -> None:
+def validate_pipeline(cfg: PipelineConfig) -> None:
     """Checks of the pipeline file itself; the model configs are checked when loaded."""
     det = cfg.detector
     if det is not None and not (det.weights or det.export_dir):
@@ -98,7 +99,7 @@ def validate_pipeline(cfg: Any) -> None:
             raise ConfigError(f"parsers[{i}] needs weights or an export_dir")
 
 
-def validate_reproduce(cfg: Any) -> None:
+def validate_reproduce(cfg: ReproduceConfig) -> None:
     for name, entry in [("detector", cfg.detector)] + list(cfg.models.items()):
         # The detector may name trained weights (the preset then skips training one); the
         # models are always trained by the preset.
