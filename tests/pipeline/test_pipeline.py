@@ -133,3 +133,15 @@ def test_a_dir_of_photos_says_so_in_the_summary_and_video_frames_is_asked_for(tm
     assert wrong.returncode == 2 and "--video-frames is for --dir" in wrong.stderr
 
 
+
+
+def test_building_a_pipeline_loads_each_config_once(tmp_path, models, monkeypatch):
+    import facevid.config.load as loading
+    loaded = []
+    real = loading.config_from_dict
+    monkeypatch.setattr(loading, "config_from_dict",
+                        lambda raw, path, opts=(): loaded.append(str(path)) or real(raw, path, opts))
+    Pipeline.from_config(pipeline_file(tmp_path, models))
+    # The pipeline file, the detector's config, and each of the two parser entries once.
+    assert sorted(loaded) == sorted([str(tmp_path / "pipeline.yml"), str(models["det"][0].resolve())]
+                                    + [str(models["seg"][0].resolve())] * 2)
