@@ -5,7 +5,8 @@
   added      added/<frame>.jpg       the frame and its colour overlay side by side
   overlay    overlay.mp4 (video) or overlays/<frame>.jpg: labels over the frame, crops, legend
   masks      masks/<frame>.png       foreground (any non-background class) as 0/255
-  alpha      alpha/<frame>.png       soft foreground alpha 0-255 from the probabilities
+  alpha      alpha/<frame>.png       soft foreground alpha 0-255: the model's learned alpha, or
+                                     one from the probabilities for a model without one
   composite  composite.mp4 (video) or composites/<frame>.jpg: the frame over a new background
 
 Every file goes into a folder that tools/infer.py builds under a temporary name. Encoding and
@@ -86,11 +87,13 @@ class FrameOutputs:
         self.write_seconds = 0.0       # spent encoding and writing, in the writer thread
 
     def add(self, name: str, frame: np.ndarray, labels: np.ndarray, probs: np.ndarray,
-            crops: Sequence[Tuple[int, int, int, int]]) -> None:
-        """Queue one frame's outputs for the writer thread. Only the soft alpha is kept of the
-        C x H x W probabilities, so a queued frame costs a few frames' worth of memory."""
+            crops: Sequence[Tuple[int, int, int, int]], alpha: Optional[np.ndarray] = None) -> None:
+        """Queue one frame's outputs for the writer thread. `alpha`: the model's learned soft
+        alpha (H x W in [0, 1]); without one it is made from the probabilities. Only the alpha
+        is kept of the C x H x W probabilities, so a queued frame costs a few frames' memory."""
         self.first_size = self.first_size or (frame.shape[1], frame.shape[0])
-        alpha = alpha_from_probs(probs) if {"alpha", "composite"} & set(self.kinds) else None
+        if alpha is None and {"alpha", "composite"} & set(self.kinds):
+            alpha = alpha_from_probs(probs)
         self.writer.submit(lambda: self._write(name, frame, labels, alpha, tuple(crops)))
 
     def _write(self, name, frame, labels, alpha, crops) -> None:

@@ -39,6 +39,9 @@ class FrameResult:
     detections: Detections             # what stage 1 found (after merging / carrying over)
     crops: List[Box]                   # the crop boxes of the first parser
     seconds: Dict[str, float] = field(default_factory=dict)   # per stage
+    # H x W float32 in [0, 1]: the learned soft alpha of the parsers that have one (their mean),
+    # trained on a teacher's mattes (stage2_seg.models.mobile_seg.AlphaHead); None otherwise
+    alpha: Optional[np.ndarray] = None
 
 
 def _export_dir(entry: ModelEntry, cfg: ModelConfig, inference: bool) -> Optional[Path]:
@@ -174,8 +177,10 @@ class Pipeline:
         size = (frame.shape[1], frame.shape[0])
         tic = time.perf_counter()
         crops = {p.name: p.crop_boxes(dets, size, self.whole_frame_fallback) for p in self.parsers}
-        probs = {p.name: p.frame_probs(self._input_for(p, frame), crops[p.name], mode=self.resize)
-                 for p in self.parsers}
+        outputs = {p.name: p.frame_outputs(self._input_for(p, frame), crops[p.name], mode=self.resize)
+                   for p in self.parsers}
+        probs = {name: out[0] for name, out in outputs.items()}
+        alphas = [out[1] for out in outputs.values() if out[1] is not None]
         seconds["parse"] = time.perf_counter() - tic
 
         tic = time.perf_counter()
@@ -204,4 +209,5 @@ class Pipeline:
         if any(p.in_channels == 4 for p in self.parsers):     # the next frame's 4th channel
             self._prev_fg = 1.0 - mean[0]
         return FrameResult(labels, mean.astype(np.float32, copy=False), probs, voted, dets,
-                           crops[self.parsers[0].name], seconds)
+                           crops[self.parsers[0].name], seconds,
+                           alpha=sum(alphas) / len(alphas) if alphas else None)

@@ -66,6 +66,15 @@ def low_resolution(image: np.ndarray, factor: float) -> np.ndarray:
     return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
+def area_resize(image: np.ndarray, size: Tuple[int, int]) -> np.ndarray:
+    """cv2.resize with INTER_AREA (the shrink without aliasing), for any number of planes:
+    OpenCV's takes at most 4, and an image can carry a previous mask and alpha targets too."""
+    if image.ndim == 2 or image.shape[2] <= 4:
+        return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    return np.dstack([cv2.resize(image[..., i:i + 4], size, interpolation=cv2.INTER_AREA)
+                      for i in range(0, image.shape[2], 4)])
+
+
 def paste_onto(image: np.ndarray, label: np.ndarray, background: np.ndarray, scale: float,
                offset: Tuple[float, float], ignore_index: int,
                feather: float = 1.5) -> Tuple[np.ndarray, np.ndarray]:
@@ -74,12 +83,14 @@ def paste_onto(image: np.ndarray, label: np.ndarray, background: np.ndarray, sca
     The frame and its label are scaled by `scale` (<= 1) and placed at `offset` (fractions of
     the free room, 0..1) on the background, which is resized to the frame's size. The mask's
     edge is feathered (Gaussian sigma `feather` px) so no hard cut-out edge is learned; labels
-    stay hard. Returns the composite (H x W x 3) and its label (H x W, background 0 elsewhere).
+    stay hard. Planes stacked after RGB (a learned alpha's targets) are pasted alike; the
+    background must have as many. Returns the composite (H x W x C) and its label (H x W,
+    background 0 elsewhere).
     """
     h, w = label.shape
-    bg = cv2.resize(background, (w, h), interpolation=cv2.INTER_AREA)
+    bg = area_resize(background, (w, h))
     sw, sh = max(1, round(w * scale)), max(1, round(h * scale))
-    small = cv2.resize(image, (sw, sh), interpolation=cv2.INTER_AREA)
+    small = area_resize(image, (sw, sh))
     small_label = cv2.resize(label, (sw, sh), interpolation=cv2.INTER_NEAREST)
     x0, y0 = round((w - sw) * offset[0]), round((h - sh) * offset[1])
     fg = ((small_label != 0) & (small_label != ignore_index)).astype(np.float32)

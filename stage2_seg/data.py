@@ -13,9 +13,11 @@ from facevid.config.sections import SegConfig
 from facevid.boxes.crops import crop, expand_box, region_boxes
 from facevid.errors import DataError
 from facevid.data.extra_sets import open_extra_sets
-from facevid.io.files import read_image
+from facevid.data.mattes import (KNOWN, TeacherMattes, band_pixels, banded_targets, hard_targets,
+                                 matte_targets, read_mattes_folder)
+from facevid.io.files import read_image, read_label
 from facevid.boxes.mask_boxes import person_boxes
-from facevid.data.readers import IMAGE_SUFFIXES, Reader
+from facevid.data.readers import IMAGE_SUFFIXES, FrameRef, Reader
 from facevid.data.schema import ClassSchema
 from facevid.data.splits import face_ids, open_split
 from stage2_seg.preprocess import normalize
@@ -60,6 +62,7 @@ class TrainSamples:
         self.ids = face_ids(cfg)
         self.backgrounds = list_backgrounds(cfg.data.backgrounds_root)
         self.extra = open_extra_sets(self.schema, cfg.data.extra_sets, cfg.data.ignore_index)
+        self.mattes = read_mattes_folder(cfg.data.teacher_mattes)
         self.prev_noise = (cfg.train.prev_mask if cfg.in_channels == 4
                            else None)
         # Items past the main set's come from the extra sets, in proportion to their shares.
@@ -70,30 +73,56 @@ class TrainSamples:
     def __len__(self) -> int:
         return len(self.reader) + sum(self.extra_counts)
 
-    def load(self, index: int, rng: np.random.Generator) -> Tuple[np.ndarray, np.ndarray, List[int]]:
+    def load(self, index: int, rng: np.random.Generator
+             ) -> Tuple[np.ndarray, np.ndarray, List[int], Optional[np.ndarray]]:
         """Item `index`: image, label in the main schema's ids (extra sets relabelled, partial
-        labels as PARTIAL_BASE + k) and the ids that make up a face there. An extra-set item
-        is a random image of that set (drawn with the item's seed, so every image is used)."""
+        labels as PARTIAL_BASE + k), the ids that make up a face there, and with a learned
+        alpha its targets (facevid.data.mattes). An extra-set item is a random image of that
+        set (drawn with the item's seed, so every image is used)."""
         if index < len(self.reader):
             image, label = self.reader.load(index)
-            return image, label, self.ids
+            return image, label, self.ids, self._targets(label, self.reader.frames[index],
+                                                         self.mattes, False)
         index -= len(self.reader)
         for extra, count in zip(self.extra, self.extra_counts):
             if index < count:
-                image, label = extra.reader.load(int(rng.integers(len(extra.reader))))
-                return image, extra.lut[label], extra.face_ids
+                pick = int(rng.integers(len(extra.reader)))
+                image, label = extra.reader.load(pick)
+                label = extra.lut[label]
+                return image, label, extra.face_ids, self._targets(
+                    label, extra.reader.frames[pick], extra.mattes, extra.is_matte)
             index -= count
         raise IndexError(index)
 
-    def __getitem__(self, key: Tuple[int, int]) -> Tuple[np.ndarray, np.ndarray]:
+    def _targets(self, label: np.ndarray, ref: FrameRef, mattes: Optional[TeacherMattes],
+                 is_matte: bool) -> Optional[np.ndarray]:
+        if not self.cfg.learns_alpha:
+            return None
+        if is_matte:                        # the label file is the teacher's matte
+            return matte_targets(read_label(ref.label))
+        ignore = self.cfg.data.ignore_index
+        if mattes is None:
+            return hard_targets(label, ignore)
+        return banded_targets(label, mattes.load(ref.image), ignore,
+                              band_pixels(label.shape, self.cfg.train.alpha_band))
+
+    def __getitem__(self, key: Tuple[int, int]) -> Tuple[np.ndarray, ...]:
+        """(normalised image C x h x w, label h x w) and with a learned alpha its targets
+        2 x h x w in [0, 1] (alpha, known)."""
         index, seed = key
         rng = np.random.default_rng(seed)
         data, train = self.cfg.data, self.cfg.train
-        image, label, ids = self.load(index, rng)
+        image, label, ids, targets = self.load(index, rng)
+        if targets is not None:     # target planes ride on the image through every change
+            image = np.dstack([image, targets])
         image, label = self._scene(image, label, rng)
+        extra = image.shape[2] - 3
+        image, targets = image[..., :3], image[..., 3:] if extra else None
         if self.prev_noise is not None:      # the 4th channel follows every geometric change
             image = with_prev_channel(image, simulated_prev_mask(label, data.ignore_index,
                                                                  self.prev_noise, rng))
+        if targets is not None:
+            image = np.dstack([image, targets])
         h, w = label.shape
         box: Box = aspect_window((w, h), tuple(train.crop_size), rng)
         if data.crop != "frame":
@@ -116,21 +145,30 @@ class TrainSamples:
         if any(train.color_jitter):
             image[..., :3] = color_jitter(image[..., :3],
                                           *(1 + rng.uniform(-j, j) for j in train.color_jitter))
-        return normalize(image), label.astype(np.int64)
+        if targets is None:
+            return normalize(image), label.astype(np.int64)
+        targets = image[..., -2:].transpose(2, 0, 1).astype(np.float32) / 255
+        targets[1] = targets[1] > 0.5       # padded, rotated-in or ignored: unknown
+        return normalize(image[..., :-2]), label.astype(np.int64), targets
 
     def _scene(self, image: np.ndarray, label: np.ndarray, rng: np.random.Generator
                ) -> Tuple[np.ndarray, np.ndarray]:
         """With data.backgrounds_root: sometimes a scene with nobody in it (a negative), sometimes
-        the frame's labelled people pasted onto another scene at a random scale and place."""
+        the frame's labelled people pasted onto another scene at a random scale and place.
+        Planes stacked after RGB (alpha targets) are background there: 0, and known."""
         if not self.backgrounds:
             return image, label
         train = self.cfg.train
         draw = rng.random()
         if draw < train.negative_prob + train.paste_prob:
             background = read_image(self.backgrounds[rng.integers(len(self.backgrounds))])
+            h, w = label.shape
+            background = cv2.resize(background, (w, h), interpolation=cv2.INTER_AREA)
+            if image.shape[2] == 5:
+                background = np.dstack([background, np.zeros((h, w), np.uint8),
+                                        np.full((h, w), KNOWN, np.uint8)])
             if draw < train.negative_prob:
-                h, w = label.shape
-                return cv2.resize(background, (w, h), interpolation=cv2.INTER_AREA), np.zeros_like(label)
+                return background, np.zeros_like(label)
             lo, hi = train.paste_scale
             return paste_onto(image, label, background, rng.uniform(lo, hi), tuple(rng.random(2)),
                               self.cfg.data.ignore_index)
@@ -154,10 +192,11 @@ def aspect_window(frame_size: Tuple[int, int], crop_size: Tuple[int, int],
     return 0, y0, w, y0 + ch
 
 
-def collate_seg(samples: List[Tuple[np.ndarray, np.ndarray]]) -> Tuple[paddle.Tensor, paddle.Tensor]:
-    """Images N x 3 x h x w float32 and labels N x h x w int64, as tensors."""
-    return (paddle.to_tensor(np.stack([s[0] for s in samples])),
-            paddle.to_tensor(np.stack([s[1] for s in samples])))
+def collate_seg(samples: List[Tuple[np.ndarray, ...]]) -> Tuple[paddle.Tensor, ...]:
+    """Images N x C x h x w float32, labels N x h x w int64 and, when the samples carry them,
+    alpha targets N x 2 x h x w float32, as tensors."""
+    return tuple(paddle.to_tensor(np.stack([s[k] for s in samples]))
+                 for k in range(len(samples[0])))
 
 
 def list_backgrounds(root: Optional[str]) -> List[Path]:

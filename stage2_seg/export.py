@@ -27,7 +27,8 @@ def export_parser(cfg: SegConfig, weights: Path, out_dir: Path, overwrite: bool 
         paddle.jit.save(paddle.jit.to_static(model, input_spec=spec), str(tmp / "model"))
         schema, rule = cfg.class_schema, CropRule.from_config(cfg)
         write_json(tmp / META_FILE, {
-            "output": "logits", "input_size": [w, h], "input_channels": channels,
+            "output": "logits", "alpha": getattr(model, "alpha_head", None) is not None,
+            "input_size": [w, h], "input_channels": channels,
             "num_classes": schema.num_classes,
             "normalize": NORMALIZATION, "crop": {"mode": rule.mode, "margin": rule.margin,
                                                  "square": rule.square},

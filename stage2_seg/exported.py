@@ -37,11 +37,13 @@ def exported_forward(export_dir: Path, threads: int = 2, onednn: bool = True) ->
     """A Forward running an exported model through Paddle Inference on the CPU (oneDNN)."""
     predictor = open_predictor(export_dir, threads, onednn)
     input_handle = predictor.get_input_handle(predictor.get_input_names()[0])
-    output_handle = predictor.get_output_handle(predictor.get_output_names()[0])
+    # logits, and the learned alpha of a model that has one (stacked after them: Forward)
+    output_handles = [predictor.get_output_handle(name) for name in predictor.get_output_names()]
 
     def run(batch: np.ndarray) -> np.ndarray:
         input_handle.reshape(batch.shape)
         input_handle.copy_from_cpu(np.ascontiguousarray(batch, np.float32))
         predictor.run()
-        return output_handle.copy_to_cpu()
+        outputs = [handle.copy_to_cpu() for handle in output_handles]
+        return outputs[0] if len(outputs) == 1 else np.concatenate(outputs, axis=1)
     return one_at_a_time(run)

@@ -77,7 +77,7 @@ class Parser:
 
     def parse_crops(self, crops: List[np.ndarray]) -> List[np.ndarray]:
         """RGB uint8 crops (h x w x 3, or x 4 with the previous mask; all the same size) ->
-        logits C x h x w each.
+        logits C x h x w each (and the learned alpha after them, for a model with one).
 
         With flip TTA the mirrored crop is parsed too and its logits are flipped back with
         left/right channels swapped before averaging: channel c of the mirrored view scores
@@ -97,16 +97,23 @@ class Parser:
                    whole_frame_fallback: bool = True) -> List[Box]:
         return self.crop_rule.boxes(dets, frame_size, whole_frame_fallback)
 
-    def _union_logits(self, image: np.ndarray, boxes: Sequence[Box], mode: str
-                      ) -> Tuple[np.ndarray, Box]:
+    def _union_outputs(self, image: np.ndarray, boxes: Sequence[Box], mode: str
+                       ) -> Tuple[np.ndarray, Optional[np.ndarray], Box]:
         """Logits C x h x w over the union of the crops at `boxes` (pixels no crop covers get
-        the confident background), and that union's box in the frame."""
+        the confident background), the learned alpha h x w there (0 where no crop covers; None
+        for a model without one), and that union's box in the frame."""
         x0, y0, x1, y1 = union_box(boxes)
         pairs = [crop(image, box, self.size) for box in boxes]
-        logits = self.parse_crops([p[0] for p in pairs])
+        outputs = self.parse_crops([p[0] for p in pairs])
         local = [CropInfo((bx0 - x0, by0 - y0, bx1 - x0, by1 - y0), (x1 - x0, y1 - y0), info.out_size)
                  for (bx0, by0, bx1, by1), info in ((p[1].box, p[1]) for p in pairs)]
-        return paste_logits(logits, local, mode=mode), (x0, y0, x1, y1)
+        k = self.num_classes
+        logits = paste_logits([o[:k] for o in outputs], local, mode=mode)
+        alpha = None
+        if outputs[0].shape[0] > k:     # the model's learned alpha, after its logits (Forward)
+            alpha = paste_logits([o[k:] for o in outputs], local, mode="bilinear",
+                                 uncovered_value=np.zeros(1, np.float32))[0]
+        return logits, alpha, (x0, y0, x1, y1)
 
     def frame_logits(self, image: np.ndarray, boxes: Sequence[Box],
                      mode: str = "bilinear") -> np.ndarray:
@@ -114,20 +121,32 @@ class Parser:
         h, w = image.shape[:2]
         out = frame_background_logits(self.num_classes, (w, h))
         if boxes:
-            region, (x0, y0, x1, y1) = self._union_logits(image, boxes, mode)
+            region, _, (x0, y0, x1, y1) = self._union_outputs(image, boxes, mode)
             out[:, y0:y1, x0:x1] = region
         return out
 
     def frame_probs(self, image: np.ndarray, boxes: Sequence[Box], mode: str = "bilinear") -> np.ndarray:
-        """C x H x W probabilities of a frame: softmax(frame_logits), computed only over the
+        """C x H x W probabilities of a frame: softmax(frame_logits)."""
+        return self.frame_outputs(image, boxes, mode)[0]
+
+    def frame_outputs(self, image: np.ndarray, boxes: Sequence[Box], mode: str = "bilinear"
+                      ) -> Tuple[np.ndarray, Optional[np.ndarray]]:
+        """C x H x W probabilities of a frame, softmax(frame_logits), computed only over the
         crops' union (outside it every pixel has the same confident-background probabilities),
-        which saves most of the work at video resolutions."""
+        which saves most of the work at video resolutions; and the model's learned alpha
+        H x W in [0, 1] (0 outside the crops), or None for a model without one or a frame
+        without crops (where the probabilities say "nobody" anyway)."""
         h, w = image.shape[:2]
-        region, (x0, y0, x1, y1) = self._union_logits(image, boxes, mode) if boxes else (None, (0, 0, 0, 0))
-        if (x0, y0, x1, y1) == (0, 0, w, h):
-            return softmax(region)          # the crops cover the frame: nothing to fill around
+        region, alpha_region, (x0, y0, x1, y1) = (self._union_outputs(image, boxes, mode) if boxes
+                                                  else (None, None, (0, 0, 0, 0)))
+        if (x0, y0, x1, y1) == (0, 0, w, h):    # the crops cover the frame: nothing to fill around
+            return softmax(region), alpha_region
         out = np.empty((self.num_classes, h, w), np.float32)
         out[:] = softmax(background_hwc(self.num_classes))[:, None, None]
+        alpha = None
         if region is not None:
             out[:, y0:y1, x0:x1] = softmax(region)
-        return out
+        if alpha_region is not None:
+            alpha = np.zeros((h, w), np.float32)
+            alpha[y0:y1, x0:x1] = alpha_region
+        return out, alpha

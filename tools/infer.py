@@ -161,7 +161,7 @@ def run_frames(pipe, frames: FrameSource, outputs: FrameOutputs, photos: bool = 
         for key, value in result.seconds.items():
             totals[key] += value
         tic = time.perf_counter()
-        outputs.add(name, frame, result.labels, result.probs, result.crops)
+        outputs.add(name, frame, result.labels, result.probs, result.crops, result.alpha)
         totals["encode"] += time.perf_counter() - tic
         detections.append(len(result.detections))
         missed += pipe.detector is not None and not len(result.detections)

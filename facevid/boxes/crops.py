@@ -5,7 +5,7 @@ size the crop was resized to) so its logits can be resized back and placed where
 Several crops in one frame are merged in logit space (mean where they overlap).
 """
 from dataclasses import dataclass
-from typing import List, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -87,13 +87,15 @@ def boxes_mask(boxes: Sequence[Tuple[int, int, int, int]], shape: Tuple[int, int
 
 
 def paste_logits(crop_logits: Sequence[np.ndarray], infos: Sequence[CropInfo],
-                 background_id: int = 0, mode: str = "bilinear") -> np.ndarray:
+                 background_id: int = 0, mode: str = "bilinear",
+                 uncovered_value: Optional[np.ndarray] = None) -> np.ndarray:
     """Merge crop logits (each C x h x w) into full-frame logits C x H x W.
 
     mode "bilinear": each crop's logits are resized bilinearly back to its box. mode "nearest"
     (PaddleSeg's deploy path, kept to measure the difference): the argmax is taken at crop
     resolution and the one-hot labels are resized with nearest neighbour. Overlapping crops are
-    averaged; pixels no crop covers get a confident background.
+    averaged; pixels no crop covers get a confident background (or `uncovered_value`, one value
+    per channel: 0 for a learned alpha).
     """
     if mode not in ("bilinear", "nearest"):
         raise ValueError(f"mode must be 'bilinear' or 'nearest', got {mode!r}")
@@ -114,7 +116,8 @@ def paste_logits(crop_logits: Sequence[np.ndarray], infos: Sequence[CropInfo],
         np.divide(total, np.maximum(count, 1), out=total)
     uncovered = count == 0
     if uncovered.any():
-        total[:, uncovered] = background_hwc(num_classes, background_id)[:, None]
+        fill = background_hwc(num_classes, background_id) if uncovered_value is None else uncovered_value
+        total[:, uncovered] = np.asarray(fill, np.float32).reshape(-1, 1)
     return total
 
 

@@ -53,16 +53,18 @@ class DetectorProtocol(Protocol):
 class ParserProtocol(Protocol):
     """Stage 2. Owns its crop rule and normalisation (those it was trained with):
     `crop_boxes` turns detections into integer crop boxes (none with no detection unless the
-    whole-frame fallback is asked for), `frame_probs` parses the crops of a frame (RGB, plus a
+    whole-frame fallback is asked for), `frame_outputs` parses the crops of a frame (RGB, plus a
     previous-mask channel when `in_channels` is 4) and returns C x H x W probabilities of its
-    schema's classes, soft until the frame is assembled."""
+    schema's classes, soft until the frame is assembled, and its learned soft alpha H x W (None
+    for a model without one)."""
     name: str
     in_channels: int
 
     def crop_boxes(self, dets: Detections, frame_size: Tuple[int, int],
                    whole_frame_fallback: bool = True) -> List[IntBox]: ...
 
-    def frame_probs(self, image: np.ndarray, boxes: Sequence[IntBox], mode: str = "bilinear") -> np.ndarray: ...
+    def frame_outputs(self, image: np.ndarray, boxes: Sequence[IntBox], mode: str = "bilinear"
+                      ) -> Tuple[np.ndarray, Optional[np.ndarray]]: ...
 
 
 _INFER = DetInfer()   # the defaults, declared once with their meaning in facevid.config.sections

@@ -84,6 +84,9 @@ class ExtraSetEntry:
     label_dir: str = spec("labels")
     mask_values: str = spec("ids", choices=MASK_VALUES)
     split_file: Optional[str] = spec(None)   # relative to the config; its train side is used
+    # A teacher's matte folder for these images (tools/teacher_mattes.py): targets of a learned
+    # alpha (facevid.data.mattes). A set with mask_values "matte" is its own.
+    teacher_mattes: Optional[str] = spec(None)
 
 
 @dataclass(kw_only=True)
@@ -96,6 +99,10 @@ class SegData(DataSection):
     # More training data labelled with another schema (a class standing for several of ours
     # is a partial label).
     extra_sets: List[ExtraSetEntry] = spec(factory=list)
+    # A teacher's matte folder for the main set's training images (tools/teacher_mattes.py):
+    # with a loss term on the `alpha` output, its soft edges are the learned alpha's targets
+    # near the ground truth's boundary (facevid.data.mattes); null: the hard labels are.
+    teacher_mattes: Optional[str] = spec(None)
 
 
 @dataclass(kw_only=True)
@@ -156,6 +163,9 @@ class SegTrain(TrainSection):
     paste_prob: float = spec(0.0, low=0, high=1)      # labelled people pasted onto a scene
     paste_scale: List[float] = spec(factory=lambda: [0.5, 1.0])   # their scale there
     prev_mask: PrevMaskNoise = spec(factory=PrevMaskNoise)
+    # Learned alpha: a teacher's matte replaces the hard label within this fraction of the
+    # image's longer side of the label's boundary (hair, motion blur); farther the label rules.
+    alpha_band: float = spec(0.02, low=0, high=1)
     num_workers: int = spec(0, low=0, high=64)
 
 
@@ -220,6 +230,11 @@ class SegConfig(_ModelKind):
     def in_channels(self) -> int:
         """3 (RGB), or 4 with the previous frame's mask (stage2_seg.temporal)."""
         return int(self.model.get("in_channels", 3))
+
+    @property
+    def learns_alpha(self) -> bool:
+        """Whether a loss term trains the model's soft alpha output (samples then carry one)."""
+        return any(term.get("output") == "alpha" for term in self.loss)
 
 
 @dataclass(kw_only=True)

@@ -8,11 +8,12 @@ union: ids PARTIAL_BASE + k stand for set k.
 """
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, List, Sequence
+from typing import Any, List, Optional, Sequence
 
 import numpy as np
 
 from facevid.errors import ConfigError
+from facevid.data.mattes import TeacherMattes, read_mattes_folder
 from facevid.data.readers import Reader, open_reader
 from facevid.data.schema import ClassSchema, load_schema
 from facevid.data.splits import read_split_file, select_frames
@@ -26,6 +27,8 @@ class ExtraSet:
     lut: np.ndarray          # 256 uint8: extra-set id -> main id or PARTIAL_BASE + k
     share: float             # fraction of training samples drawn from this set
     face_ids: List[int]      # ids (after the lut) that make up "the face" for crops
+    is_matte: bool = False   # labelled by a teacher's matte (its label file is the matte)
+    mattes: Optional[TeacherMattes] = None   # a teacher's mattes beside real labels
 
 
 def partial_sets(schema: ClassSchema, entries: Sequence[Any]) -> List[List[int]]:
@@ -60,7 +63,9 @@ def open_extra_sets(schema: ClassSchema, entries: Sequence[Any], ignore_index: i
         if entry.split_file:
             select_frames(reader, read_split_file(Path(entry.split_file))["train"],
                           Path(entry.split_file))
-        out.append(ExtraSet(reader, lut, float(entry.share), face_ids))
+        out.append(ExtraSet(reader, lut, float(entry.share), face_ids,
+                            is_matte=entry.mask_values == "matte",
+                            mattes=read_mattes_folder(entry.teacher_mattes)))
     return out
 
 

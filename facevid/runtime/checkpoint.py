@@ -8,6 +8,7 @@ iteration) and falls back to the one before when it is damaged, saying so.
 import io
 import json
 import shutil
+import warnings
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -36,20 +37,25 @@ def save_state_dict(path: Path, state: Dict[str, Any]) -> None:
     write_bytes(Path(path), _serialized(state))
 
 
-def load_weights(path: Path, model: paddle.nn.Layer) -> None:
-    """Load parameters, failing clearly when they do not fit the model the config builds."""
+def load_weights(path: Path, model: paddle.nn.Layer, new_layers_ok: bool = False) -> List[str]:
+    """Load parameters, failing clearly when they do not fit the model the config builds. With
+    `new_layers_ok` (fine-tuning a model that adds a head, e.g. a learned alpha) parameters the
+    file lacks keep their initial values; returns their names."""
     state = _read_state_dict(Path(path))
     own = model.state_dict()
     missing = sorted(set(own) - set(state))
-    if missing:
+    if missing and not new_layers_ok:
         raise UserError(f"{path}: weights lack {len(missing)} parameters of this model "
                         f"(e.g. {missing[0]}); were they trained with another config?")
     for key, value in own.items():
-        if list(state[key].shape) != list(value.shape):
+        if key in state and list(state[key].shape) != list(value.shape):
             raise UserError(f"{path}: parameter {key} has shape {list(state[key].shape)} but the "
                             f"config builds {list(value.shape)}; the weights were trained for a "
                             "different model or number of classes")
-    model.set_state_dict(state)
+    with warnings.catch_warnings():    # paddle warns of each missing one: said by the caller
+        warnings.simplefilter("ignore")
+        model.set_state_dict({k: v for k, v in state.items() if k in own})
+    return missing
 
 
 def load_pretrained_backbone(path: Path, model: paddle.nn.Layer) -> None:

@@ -137,8 +137,11 @@ def _start(cfg: ModelConfig, out_dir: Path, task: Task, resume: bool,
                             "or choose another --out")
         if cfg.train.pretrained_backbone:
             load_pretrained_backbone(Path(cfg.train.pretrained_backbone), task.model)
-        if cfg.train.init_weights:
-            load_weights(Path(cfg.train.init_weights), task.model)   # before any folder
+        if cfg.train.init_weights:    # before any folder is made
+            new = load_weights(Path(cfg.train.init_weights), task.model, new_layers_ok=True)
+            if new:
+                tqdm.write(f"train.init_weights: {len(new)} parameters of this model are not in "
+                           f"the file and start fresh (e.g. {new[0]})")
         if write:
             _create(out_dir)
             write_json(out_dir / "config.json", to_dict(cfg))

@@ -2,12 +2,12 @@
 
     L = sum over terms of coef * loss(outputs[term.output], labels)
 
-A term names the output it reads (seg, aux, edge, refined, ...). `LossComputer.for_model`
+A term names the output it reads (seg, aux, edge, refined, alpha, ...). `LossComputer.for_model`
 checks those names against what the model returns in training when the model is built, so a
 term reading an output the model does not give fails before training starts.
 """
 from dataclasses import dataclass
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import paddle
 import paddle.nn as nn
@@ -95,16 +95,24 @@ class LossComputer:
                               "use PartialCrossEntropyLoss for the seg output")
         given = training_output_names(model)
         for term in terms:
+            if getattr(term.loss, "reads_alpha_targets", False) != (term.output == "alpha"):
+                raise ConfigError(f"loss term {term.name}: the alpha output is trained by "
+                                  "AlphaL1Loss and AlphaL1Loss trains the alpha output only")
             if term.output not in given:
                 raise ConfigError(f"loss term {term.name} reads output '{term.output}', but "
                                   f"model {cfg.model['type']} gives {list(given)} in training")
         return cls(terms, cfg.data.ignore_index)
 
-    def __call__(self, outputs: Any, labels: paddle.Tensor) -> Dict[str, paddle.Tensor]:
+    def __call__(self, outputs: Any, labels: paddle.Tensor,
+                 alpha_targets: Optional[paddle.Tensor] = None) -> Dict[str, paddle.Tensor]:
         named = named_outputs(outputs)
         plain = plain_labels(labels, self.ignore_index)     # partial pixels: ignored
-        parts = {term.name: term.coef * term.loss(
-                     named[term.output], labels if getattr(term.loss, "reads_partial_labels", False)
-                     else plain) for term in self.terms}
+
+        def target(loss: nn.Layer) -> paddle.Tensor:
+            if getattr(loss, "reads_alpha_targets", False):
+                return alpha_targets
+            return labels if getattr(loss, "reads_partial_labels", False) else plain
+        parts = {term.name: term.coef * term.loss(named[term.output], target(term.loss))
+                 for term in self.terms}
         parts["total"] = paddle.add_n(list(parts.values()))
         return parts

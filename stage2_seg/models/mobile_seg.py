@@ -63,17 +63,35 @@ class LiteRASPP(nn.Layer):
         return self.branch(x) * self.gate(x)
 
 
+class AlphaHead(nn.Layer):
+    """A learned soft alpha at the input's full resolution: the decoder's stride-4 features,
+    narrowed and upsampled, beside the input image, through two small 3x3 convolutions (so hair
+    and edges are drawn from the pixels, as MODNet's detail branch does, at a few percent of the
+    network's cost). Output: alpha in [0, 1], N x 1 x H x W."""
+
+    def __init__(self, feature_channels: int, image_channels: int, width: int = 8):
+        super().__init__()
+        self.narrow = layers.ConvBNReLU(feature_channels, width, 1)
+        self.mix = layers.ConvBNReLU(width + image_channels, width, 3)
+        self.out = nn.Conv2D(width, 1, 3, padding=1)
+
+    def forward(self, features: paddle.Tensor, image: paddle.Tensor) -> paddle.Tensor:
+        y = F.interpolate(self.narrow(features), image.shape[2:], mode="bilinear")
+        return F.sigmoid(self.out(self.mix(paddle.concat([y, image], axis=1))))
+
+
 @manager.MODELS.add_component
 class MobileLRASPP(nn.Layer):
     """MobileNetV2 + Lite R-ASPP + top-down decoder to stride 4 -> logits at the input size.
 
-    In training returns {"seg": logits}; in eval `[logits]` like PaddleSeg's models."""
-
-    training_outputs = ("seg",)
+    In training returns {"seg": logits} (and "alpha" with `alpha_head`); in eval `[logits]` like
+    PaddleSeg's models, or `[logits, alpha]`."""
 
     def __init__(self, num_classes: int, in_channels: int = 3, decoder_channels: int = 64,
-                 align_corners: bool = False):
+                 align_corners: bool = False, alpha_head: bool = False):
         super().__init__()
+        self.training_outputs = ("seg", "alpha") if alpha_head else ("seg",)
+        self.alpha_head = AlphaHead(decoder_channels, in_channels) if alpha_head else None
         self.backbone = MobileNetV2Features(in_channels)
         self.head = LiteRASPP(TAP_CHANNELS[-1], decoder_channels)
         self.laterals = nn.LayerList([layers.ConvBNReLU(c, decoder_channels, 1)
@@ -91,4 +109,7 @@ class MobileLRASPP(nn.Layer):
             y = F.relu(fuse(y + lateral(feat)))
         logits = F.interpolate(self.classifier(y), x.shape[2:], mode="bilinear",
                                align_corners=self.align_corners)
-        return [logits] if not self.training else {"seg": logits}
+        if self.alpha_head is None:
+            return [logits] if not self.training else {"seg": logits}
+        alpha = self.alpha_head(y, x)
+        return [logits, alpha] if not self.training else {"seg": logits, "alpha": alpha}
