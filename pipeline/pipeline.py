@@ -9,7 +9,7 @@ Paddle and the stage packages are imported when a pipeline is built, not when th
 """
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -130,6 +130,8 @@ class Pipeline:
                 from stage1_detect.detector import Detector as kind
             detector = kind.from_loaded(det_cfg, det.weights, _export_dir(det, det_cfg, inference),
                                         threads=cfg.threads)
+            if cfg.detect_every is not None:
+                detector.point = replace(detector.point, detect_every=cfg.detect_every)
         return cls(parsers, detector, cfg.ensemble, cfg.resize, cfg.grabcut,
                    cfg.smoothing, cfg.no_detection)
 

@@ -70,6 +70,10 @@ class PipelineConfig:
     # face is not a face) or "whole_frame" (parse it as one crop: close-up photos whose face
     # the detector missed). Without a detector every frame is one crop.
     no_detection: str = spec("background", choices=NO_DETECTION)
+    # Video: run the detector on every k-th frame only, its boxes carried by optical flow in
+    # between (facevid.boxes.tracking); null: the detector config's infer.detect_every (a
+    # whole-frame model as the detector has none: every frame).
+    detect_every: Optional[int] = spec(None, low=1, high=1e6)
     path: str = derived()
 
 

@@ -145,3 +145,18 @@ def test_building_a_pipeline_loads_each_config_once(tmp_path, models, monkeypatc
     # The pipeline file, the detector's config, and each of the two parser entries once.
     assert sorted(loaded) == sorted([str(tmp_path / "pipeline.yml"), str(models["det"][0].resolve())]
                                     + [str(models["seg"][0].resolve())] * 2)
+
+
+def test_the_pipeline_can_run_its_detector_on_every_kth_frame_only(tmp_path, models):
+    pipe = Pipeline.from_config(pipeline_file(tmp_path, models, detect_every=3))
+    assert pipe.detector.point.detect_every == 3
+    calls = []
+    raw = pipe.detector.raw
+    pipe.detector.raw = lambda frame: calls.append(1) or raw(frame)
+    pipe.new_video()
+    frame = np.random.default_rng(0).integers(0, 255, (96, 128, 3), dtype=np.uint8)
+    for _ in range(7):
+        pipe(frame)
+    assert len(calls) == 3                                  # frames 0, 3 and 6
+    default = Pipeline.from_config(pipeline_file(tmp_path, models))
+    assert default.detector.point.detect_every == 1         # the tiny detector config's own

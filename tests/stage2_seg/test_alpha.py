@@ -170,3 +170,19 @@ def test_the_written_alpha_is_the_learned_one_when_the_model_gives_one(tmp_path)
     np.testing.assert_array_equal(read_label(tmp_path / "alpha" / "f0.png"),
                                   (learned * 255 + 0.5).astype(np.uint8))
     assert (read_label(tmp_path / "alpha" / "f1.png") == 0).all()
+
+
+def test_pasted_people_and_empty_scenes_carry_their_targets(tmp_path):
+    root, teacher = tmp_path / "set", tmp_path / "teacher"
+    _portrait_set(root, teacher)
+    write_image(tmp_path / "scenes" / "a.jpg", np.full((30, 40, 3), 50, np.uint8))
+    pasted = TrainSamples(_alpha_config(root, teacher, f"data.backgrounds_root={tmp_path / 'scenes'}",
+                                        "train.paste_prob=1", "train.paste_scale=[0.6,0.6]"))
+    _, label, targets = pasted[(0, 1)]
+    known = targets[1] > 0
+    assert (label == 1).any() and known.all()
+    assert ((targets[0] > 0.5) == (label == 1))[known].mean() > 0.95
+    empty = TrainSamples(_alpha_config(root, teacher, f"data.backgrounds_root={tmp_path / 'scenes'}",
+                                       "train.negative_prob=1"))
+    _, label, targets = empty[(0, 1)]
+    assert (label == 0).all() and (targets[0] == 0).all() and (targets[1] == 1).all()
