@@ -48,7 +48,7 @@ def train(cfg: SegConfig, out_dir: Path, resume: bool = False,
             evaluate=lambda: evaluate(model, cfg, reader=val_reader,
                                       max_frames=cfg.eval.max_frames,
                                       show_progress=show_progress),
-            best_key="miou", report_keys=("miou", "mean_f1", "J", "F", "JF"))
+            best_key=cfg.eval.best_metric, report_keys=("miou", "mean_f1", "J", "F", "JF"))
         return fit(cfg, Path(out_dir), task, resume=resume, show_progress=show_progress)
 
 

@@ -184,6 +184,10 @@ class SegEval:
     # Score the model on lower-resolution footage: every validation frame shrunk to this
     # fraction of its size and enlarged back (detail lost, size kept).
     lowres_scale: Optional[float] = spec(None, low=0, high=1, low_open=True)
+    # The validation metric that picks best_model.pdparams: miou (pixels pooled over the whole
+    # validation) or JF (DAVIS J&F averaged over its clips: with a validation of one clip per
+    # source, each source weighs the same, which is what predicts footage from elsewhere).
+    best_metric: str = spec("miou", choices=("miou", "mean_f1", "JF"))
 
 
 @dataclass(kw_only=True)

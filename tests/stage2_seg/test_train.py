@@ -177,6 +177,17 @@ def test_a_resume_on_other_validation_data_picks_the_best_afresh(synth_root, tmp
     assert best_iteration() == 4
 
 
+def test_the_best_checkpoint_is_picked_by_the_configured_metric(synth_root, tmp_path):
+    opts = ["train.iters=1", "train.save_interval=1", "train.eval_interval=1", "eval.max_frames=2"]
+    for metric in ("JF", "miou"):
+        train(_cfg(synth_root, *opts, f"eval.best_metric={metric}"), tmp_path / metric,
+              show_progress=False)
+        best = json.loads((tmp_path / metric / "best_metrics.json").read_text())
+        state = json.loads((tmp_path / metric / "iter_0000001" / "state.json").read_text())
+        assert state["best"][metric] == pytest.approx(best[metric])
+        assert set(state["best"]) == {metric, "iteration", "validation"}
+
+
 def test_init_weights_start_a_run_from_trained_weights(synth_root, tmp_path):
     start = build_model(_cfg(synth_root))
     for param in start.parameters():               # unlike any fresh initialisation
