@@ -152,6 +152,9 @@ def methods(args, tmp: Path, forward_only_rows: Dict[str, Dict[str, float]],
              "PP-HumanSeg-Lite ONNX 398x224": lambda: pp_humanseg_lite(Path(args.peer_onnx), (398, 224)),
              "MODNet (the teacher; ceiling)": modnet_teacher}
     for name, make in peers.items():
+        if args.ours_only:
+            skipped[name] = "--ours-only"
+            continue
         try:
             built[name] = (make(), lambda: None)
         except (ImportError, OSError, RuntimeError, UserError) as exc:
@@ -182,6 +185,8 @@ def main() -> None:
                         help="our portrait pipeline YAMLs (default configs/pipeline_portrait.yml)")
     parser.add_argument("--peer-onnx", default=str(ROOT.parent / "shared" / "peers" / "pp_humanseg_lite.onnx"),
                         help="PP-HumanSeg-Lite ONNX file")
+    parser.add_argument("--ours-only", action="store_true",
+                        help="only our pipelines (comparing candidates; the peers' rows need a full run)")
     parser.add_argument("--frames-per-sequence", type=int, help="score only the first N (default all)")
     parser.add_argument("--out", required=True, help="folder for results.json and table.md")
     args = parser.parse_args()
