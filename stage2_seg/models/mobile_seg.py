@@ -85,18 +85,13 @@ class MobileLRASPP(nn.Layer):
     """MobileNetV2 + Lite R-ASPP + top-down decoder to stride 4 -> logits at the input size.
 
     In training returns {"seg": logits} (and "alpha" with `alpha_head`); in eval `[logits]` like
-    PaddleSeg's models, or `[logits, alpha]`. With `alpha_only` only the alpha head trains: the
-    rest (a trained segmentation network, train.init_weights) stays as it is, batch-norm
-    statistics included, so the alpha comes without changing a single mask."""
+    PaddleSeg's models, or `[logits, alpha]`."""
 
     def __init__(self, num_classes: int, in_channels: int = 3, decoder_channels: int = 64,
-                 align_corners: bool = False, alpha_head: bool = False, alpha_only: bool = False):
+                 align_corners: bool = False, alpha_head: bool = False):
         super().__init__()
-        if alpha_only and not alpha_head:
-            raise ValueError("alpha_only trains the alpha head alone: set alpha_head too")
         self.training_outputs = ("seg", "alpha") if alpha_head else ("seg",)
         self.alpha_head = AlphaHead(decoder_channels, in_channels) if alpha_head else None
-        self.alpha_only = alpha_only
         self.backbone = MobileNetV2Features(in_channels)
         self.head = LiteRASPP(TAP_CHANNELS[-1], decoder_channels)
         self.laterals = nn.LayerList([layers.ConvBNReLU(c, decoder_channels, 1)
@@ -105,16 +100,6 @@ class MobileLRASPP(nn.Layer):
                                   for _ in TAP_CHANNELS[:-1]])
         self.classifier = nn.Conv2D(decoder_channels, num_classes, 1)
         self.align_corners = align_corners
-        if alpha_only:
-            for name, param in self.named_parameters():
-                param.stop_gradient = not name.startswith("alpha_head.")
-
-    def train(self):
-        super().train()
-        if self.alpha_only:       # the frozen network keeps its batch-norm statistics
-            for layer in (self.backbone, self.head, self.laterals, self.fuse, self.classifier):
-                layer.eval()
-        return self
 
     def forward(self, x: paddle.Tensor):
         feats = self.backbone(x)

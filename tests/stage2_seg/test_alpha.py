@@ -187,23 +187,3 @@ def test_pasted_people_and_empty_scenes_carry_their_targets(tmp_path):
     _, label, targets = empty[(0, 1)]
     assert (label == 0).all() and (targets[0] == 0).all() and (targets[1] == 1).all()
 
-
-def test_alpha_only_training_changes_the_alpha_head_and_nothing_else():
-    model = MobileLRASPP(num_classes=2, decoder_channels=8, alpha_head=True, alpha_only=True)
-    before = {k: v.numpy().copy() for k, v in model.state_dict().items()}
-    optimizer = paddle.optimizer.Adam(0.01, parameters=model.parameters())
-    model.train()
-    assert not model.backbone.training and model.alpha_head.training
-    x = paddle.rand([2, 3, 32, 32]) * 2 - 1
-    targets = paddle.to_tensor(np.ones((2, 2, 32, 32), np.float32))
-    for _ in range(2):
-        out = model(x)
-        loss = alpha_l1(out["alpha"], targets) + out["seg"].mean()   # a seg loss moves nothing
-        loss.backward()
-        optimizer.step()
-        optimizer.clear_grad()
-    after = model.state_dict()
-    changed = {k for k in before if not np.array_equal(before[k], after[k].numpy())}
-    assert changed and all(k.startswith("alpha_head.") for k in changed)
-    with pytest.raises(ValueError, match="set alpha_head too"):
-        MobileLRASPP(num_classes=2, alpha_only=True)
