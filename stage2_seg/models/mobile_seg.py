@@ -64,20 +64,28 @@ class LiteRASPP(nn.Layer):
 
 
 class AlphaHead(nn.Layer):
-    """A learned soft alpha at the input's full resolution: the decoder's stride-4 features,
-    narrowed and upsampled, beside the input image, through two small 3x3 convolutions (so hair
-    and edges are drawn from the pixels, as MODNet's detail branch does, at a few percent of the
-    network's cost). Output: alpha in [0, 1], N x 1 x H x W."""
+    """A learned soft alpha at the input's full resolution, as a correction of the segmentation:
+    alpha = sigmoid(person logit + delta), where the person logit is the model's own (foreground
+    against background, upsampled bilinearly, held fixed here) and delta comes from the
+    decoder's stride-4 features, narrowed and upsampled, beside the input image, through two
+    small 3x3 convolutions, so hair and edges are drawn from the pixels (as MODNet's detail
+    branch does) at a few percent of the network's cost. delta starts at zero: an untrained head
+    gives the class probability, and training only has to learn where the edge is soft.
+    Output: alpha in [0, 1], N x 1 x H x W."""
 
     def __init__(self, feature_channels: int, image_channels: int, width: int = 8):
         super().__init__()
         self.narrow = layers.ConvBNReLU(feature_channels, width, 1)
         self.mix = layers.ConvBNReLU(width + image_channels, width, 3)
-        self.out = nn.Conv2D(width, 1, 3, padding=1)
+        zero = paddle.ParamAttr(initializer=nn.initializer.Constant(0.0))
+        self.out = nn.Conv2D(width, 1, 3, padding=1, weight_attr=zero, bias_attr=zero)
 
-    def forward(self, features: paddle.Tensor, image: paddle.Tensor) -> paddle.Tensor:
+    def forward(self, features: paddle.Tensor, image: paddle.Tensor,
+                logits: paddle.Tensor) -> paddle.Tensor:
         y = F.interpolate(self.narrow(features), image.shape[2:], mode="bilinear")
-        return F.sigmoid(self.out(self.mix(paddle.concat([y, image], axis=1))))
+        delta = self.out(self.mix(paddle.concat([y, image], axis=1)))
+        person = paddle.logsumexp(logits[:, 1:], axis=1, keepdim=True) - logits[:, :1]
+        return F.sigmoid(person.detach() + delta)
 
 
 @manager.MODELS.add_component
@@ -111,5 +119,5 @@ class MobileLRASPP(nn.Layer):
                                align_corners=self.align_corners)
         if self.alpha_head is None:
             return [logits] if not self.training else {"seg": logits}
-        alpha = self.alpha_head(y, x)
+        alpha = self.alpha_head(y, x, logits)
         return [logits, alpha] if not self.training else {"seg": logits, "alpha": alpha}

@@ -187,3 +187,11 @@ def test_pasted_people_and_empty_scenes_carry_their_targets(tmp_path):
     _, label, targets = empty[(0, 1)]
     assert (label == 0).all() and (targets[0] == 0).all() and (targets[1] == 1).all()
 
+
+
+def test_an_untrained_alpha_head_gives_the_person_probability():
+    model = MobileLRASPP(num_classes=3, decoder_channels=8, alpha_head=True)
+    model.eval()
+    logits, alpha = model(paddle.rand([1, 3, 32, 48]) * 2 - 1)
+    probs = paddle.nn.functional.softmax(logits, axis=1).numpy()
+    np.testing.assert_allclose(alpha.numpy()[:, 0], 1 - probs[:, 0], atol=1e-5)
