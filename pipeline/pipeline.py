@@ -16,7 +16,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from facevid.config.load import load_config
-from facevid.config.pipelines import NO_DETECTION, GrabCutSettings, ModelEntry, PipelineConfig
+from facevid.config.pipelines import ALPHA_SOURCES, NO_DETECTION, GrabCutSettings, ModelEntry, PipelineConfig
 from facevid.config.sections import ModelConfig
 from facevid.boxes.crops import union_box
 from facevid.boxes.detections import Detections, DetectorProtocol, ParserProtocol
@@ -39,8 +39,8 @@ class FrameResult:
     detections: Detections             # what stage 1 found (after merging / carrying over)
     crops: List[Box]                   # the crop boxes of the first parser
     seconds: Dict[str, float] = field(default_factory=dict)   # per stage
-    # H x W float32 in [0, 1]: the learned soft alpha of the parsers that have one (their mean),
-    # trained on a teacher's mattes (stage2_seg.models.mobile_seg.AlphaHead); None otherwise
+    # H x W float32 in [0, 1]: with `alpha: learned`, the learned soft alpha of the parsers that
+    # have one (their mean; stage2_seg.models.mobile_seg.AlphaHead); None otherwise
     alpha: Optional[np.ndarray] = None
 
 
@@ -63,10 +63,13 @@ class Pipeline:
     def __init__(self, parsers: Sequence[ParserProtocol], detector: Optional[DetectorProtocol] = None,
                  ensemble: str = "hard", resize: str = "bilinear",
                  grabcut: GrabCutSettings = GrabCutSettings(), smoothing: float = 0.0,
-                 no_detection: str = "background"):
+                 no_detection: str = "background", alpha: str = "probability"):
         self.parsers, self.detector = list(parsers), detector
         if no_detection not in NO_DETECTION:
             raise ConfigError(f"no_detection must be one of {NO_DETECTION}, got {no_detection!r}")
+        if alpha not in ALPHA_SOURCES:
+            raise ConfigError(f"alpha must be one of {ALPHA_SOURCES}, got {alpha!r}")
+        self.learned_alpha = alpha == "learned"   # FrameResult.alpha; else outputs ramp the probability
         # Without a detector every frame is one crop; with one, a frame where it finds nothing
         # is background unless the whole-frame fallback is asked for.
         self.whole_frame_fallback = detector is None or no_detection == "whole_frame"
@@ -133,7 +136,7 @@ class Pipeline:
             if cfg.detect_every is not None:
                 detector.point = replace(detector.point, detect_every=cfg.detect_every)
         return cls(parsers, detector, cfg.ensemble, cfg.resize, cfg.grabcut,
-                   cfg.smoothing, cfg.no_detection)
+                   cfg.smoothing, cfg.no_detection, cfg.alpha)
 
     def new_video(self) -> None:
         """Forget the boxes and the mask carried over from the previous frames."""
@@ -182,7 +185,7 @@ class Pipeline:
         outputs = {p.name: p.frame_outputs(self._input_for(p, frame), crops[p.name], mode=self.resize)
                    for p in self.parsers}
         probs = {name: out[0] for name, out in outputs.items()}
-        alphas = [out[1] for out in outputs.values() if out[1] is not None]
+        alphas = [out[1] for out in outputs.values() if out[1] is not None and self.learned_alpha]
         seconds["parse"] = time.perf_counter() - tic
 
         tic = time.perf_counter()

@@ -5,6 +5,7 @@ from typing import Any, Dict, List, Optional
 
 from facevid.config.sections import derived, spec
 
+ALPHA_SOURCES = ("probability", "learned")
 NO_DETECTION = ("background", "whole_frame")   # pipeline.no_detection
 
 
@@ -74,6 +75,10 @@ class PipelineConfig:
     # between (facevid.boxes.tracking); null: the detector config's infer.detect_every (a
     # whole-frame model as the detector has none: every frame).
     detect_every: Optional[int] = spec(None, low=1, high=1e6)
+    # The alpha of the alpha PNGs and the composite: "probability" (a ramp of the person
+    # probability, postprocess/composite.py) or "learned" (the parser's AlphaHead, trained on a
+    # teacher's mattes; a parser without one falls back to the probability).
+    alpha: str = spec("probability", choices=ALPHA_SOURCES)
     path: str = derived()
 
 

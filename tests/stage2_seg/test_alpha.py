@@ -156,6 +156,11 @@ def test_an_exported_alpha_model_gives_the_parser_an_alpha_inside_its_crops(tmp_
     assert parser.frame_outputs(frame, [])[1] is None                 # nobody: no crop
     np.testing.assert_allclose(exported_forward(tmp_path / "export")(
         np.zeros((1, 3, 48, 64), np.float32)).shape, (1, 3, 48, 64))
+    # A pipeline hands the learned alpha on when asked to; by default the outputs ramp the
+    # person probability instead.
+    from pipeline.pipeline import Pipeline
+    assert Pipeline([parser], alpha="learned")(frame).alpha.shape == (120, 160)
+    assert Pipeline([parser])(frame).alpha is None
 
 
 def test_the_written_alpha_is_the_learned_one_when_the_model_gives_one(tmp_path):
