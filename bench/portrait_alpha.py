@@ -1,6 +1,7 @@
 """The portrait alpha against the MODNet teacher's mattes on held-out frames, several pipelines
-in one run: the learned alpha (a model with an AlphaHead) and the alpha made from the class
-probabilities (postprocess.composite.alpha_from_probs, what a model without one composites with).
+in one run: the learned alpha (a model with an AlphaHead; `alpha: learned` in the pipeline) and
+the alpha made from the class probabilities (postprocess.composite.alpha_from_probs, the
+default, and what a model without an AlphaHead composites with).
 
 Frames: a validation folder of held-out frames of several sources (tools/make_portrait_val.py:
 DAVIS sequences, CelebAMask-HQ ids and LFW people held out of training; its images link to
@@ -111,8 +112,9 @@ def main() -> None:
     teachers = [TeacherMattes(Path(t)) for t in args.teacher]
     rows = {}
     for path in args.pipeline:
-        for kind, table in score(Pipeline.from_config(Path(path)), reader, teachers,
-                                 args.limit_per_source).items():
+        # alpha=learned: the pipeline hands on its parser's learned alpha, whatever its default
+        for kind, table in score(Pipeline.from_config(Path(path), ["alpha=learned"]), reader,
+                                 teachers, args.limit_per_source).items():
             rows[f"{Path(path).name} | {kind}"] = table
             print(f"{path} | {kind}: {table['all']}", flush=True)
     write_json(Path(args.out) / "results.json", {"rows": rows, "pipelines": args.pipeline,
