@@ -182,10 +182,11 @@ class Pipeline:
         size = (frame.shape[1], frame.shape[0])
         tic = time.perf_counter()
         crops = {p.name: p.crop_boxes(dets, size, self.whole_frame_fallback) for p in self.parsers}
-        outputs = {p.name: p.frame_outputs(self._input_for(p, frame), crops[p.name], mode=self.resize)
+        outputs = {p.name: p.frame_outputs(self._input_for(p, frame), crops[p.name], self.resize,
+                                           with_alpha=self.learned_alpha)
                    for p in self.parsers}
         probs = {name: out[0] for name, out in outputs.items()}
-        alphas = [out[1] for out in outputs.values() if out[1] is not None and self.learned_alpha]
+        alphas = [out[1] for out in outputs.values() if out[1] is not None]
         seconds["parse"] = time.perf_counter() - tic
 
         tic = time.perf_counter()

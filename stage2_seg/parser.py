@@ -97,8 +97,8 @@ class Parser:
                    whole_frame_fallback: bool = True) -> List[Box]:
         return self.crop_rule.boxes(dets, frame_size, whole_frame_fallback)
 
-    def _union_outputs(self, image: np.ndarray, boxes: Sequence[Box], mode: str
-                       ) -> Tuple[np.ndarray, Optional[np.ndarray], Box]:
+    def _union_outputs(self, image: np.ndarray, boxes: Sequence[Box], mode: str,
+                       with_alpha: bool = False) -> Tuple[np.ndarray, Optional[np.ndarray], Box]:
         """Logits C x h x w over the union of the crops at `boxes` (pixels no crop covers get
         the confident background), the learned alpha h x w there (0 where no crop covers; None
         for a model without one), and that union's box in the frame."""
@@ -110,7 +110,7 @@ class Parser:
         k = self.num_classes
         logits = paste_logits([o[:k] for o in outputs], local, mode=mode)
         alpha = None
-        if outputs[0].shape[0] > k:     # the model's learned alpha, after its logits (Forward)
+        if with_alpha and outputs[0].shape[0] > k:   # the learned alpha, after the logits (Forward)
             alpha = paste_logits([o[k:] for o in outputs], local, mode="bilinear",
                                  uncovered_value=np.zeros(1, np.float32))[0]
         return logits, alpha, (x0, y0, x1, y1)
@@ -129,16 +129,16 @@ class Parser:
         """C x H x W probabilities of a frame: softmax(frame_logits)."""
         return self.frame_outputs(image, boxes, mode)[0]
 
-    def frame_outputs(self, image: np.ndarray, boxes: Sequence[Box], mode: str = "bilinear"
-                      ) -> Tuple[np.ndarray, Optional[np.ndarray]]:
+    def frame_outputs(self, image: np.ndarray, boxes: Sequence[Box], mode: str = "bilinear",
+                      with_alpha: bool = False) -> Tuple[np.ndarray, Optional[np.ndarray]]:
         """C x H x W probabilities of a frame, softmax(frame_logits), computed only over the
         crops' union (outside it every pixel has the same confident-background probabilities),
-        which saves most of the work at video resolutions; and the model's learned alpha
-        H x W in [0, 1] (0 outside the crops), or None for a model without one or a frame
+        which saves most of the work at video resolutions; and `with_alpha`, the model's learned
+        alpha H x W in [0, 1] (0 outside the crops), or None for a model without one or a frame
         without crops (where the probabilities say "nobody" anyway)."""
         h, w = image.shape[:2]
-        region, alpha_region, (x0, y0, x1, y1) = (self._union_outputs(image, boxes, mode) if boxes
-                                                  else (None, None, (0, 0, 0, 0)))
+        region, alpha_region, (x0, y0, x1, y1) = (
+            self._union_outputs(image, boxes, mode, with_alpha) if boxes else (None, None, (0, 0, 0, 0)))
         if (x0, y0, x1, y1) == (0, 0, w, h):    # the crops cover the frame: nothing to fill around
             return softmax(region), alpha_region
         out = np.empty((self.num_classes, h, w), np.float32)

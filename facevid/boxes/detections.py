@@ -55,16 +55,16 @@ class ParserProtocol(Protocol):
     `crop_boxes` turns detections into integer crop boxes (none with no detection unless the
     whole-frame fallback is asked for), `frame_outputs` parses the crops of a frame (RGB, plus a
     previous-mask channel when `in_channels` is 4) and returns C x H x W probabilities of its
-    schema's classes, soft until the frame is assembled, and its learned soft alpha H x W (None
-    for a model without one)."""
+    schema's classes, soft until the frame is assembled, and when asked its learned soft alpha
+    H x W (None for a model without one)."""
     name: str
     in_channels: int
 
     def crop_boxes(self, dets: Detections, frame_size: Tuple[int, int],
                    whole_frame_fallback: bool = True) -> List[IntBox]: ...
 
-    def frame_outputs(self, image: np.ndarray, boxes: Sequence[IntBox], mode: str = "bilinear"
-                      ) -> Tuple[np.ndarray, Optional[np.ndarray]]: ...
+    def frame_outputs(self, image: np.ndarray, boxes: Sequence[IntBox], mode: str = "bilinear",
+                      with_alpha: bool = False) -> Tuple[np.ndarray, Optional[np.ndarray]]: ...
 
 
 _INFER = DetInfer()   # the defaults, declared once with their meaning in facevid.config.sections

@@ -147,13 +147,15 @@ def test_an_exported_alpha_model_gives_the_parser_an_alpha_inside_its_crops(tmp_
     frame = np.full((120, 160, 3), 90, np.uint8)
     dets = Detections(np.array([[40.0, 30.0, 80.0, 90.0]]), np.array([0.9]), np.array([2]))
     boxes = parser.crop_boxes(dets, (160, 120), whole_frame_fallback=False)
-    probs, alpha = parser.frame_outputs(frame, boxes)
+    assert parser.frame_outputs(frame, boxes)[1] is None            # not asked for
+    probs, alpha = parser.frame_outputs(frame, boxes, with_alpha=True)
     assert probs.shape == (2, 120, 160) and alpha.shape == (120, 160)
     x0, y0, x1, y1 = boxes[0]
     assert alpha[y0:y1, x0:x1].min() > 0 and (alpha[:, :x0] == 0).all()
     dygraph = Parser.from_loaded(cfg, weights=tmp_path / "w.pdparams")
-    np.testing.assert_allclose(dygraph.frame_outputs(frame, boxes)[1], alpha, atol=1e-4)
-    assert parser.frame_outputs(frame, [])[1] is None                 # nobody: no crop
+    np.testing.assert_allclose(dygraph.frame_outputs(frame, boxes, with_alpha=True)[1], alpha,
+                               atol=1e-4)
+    assert parser.frame_outputs(frame, [], with_alpha=True)[1] is None   # nobody: no crop
     np.testing.assert_allclose(exported_forward(tmp_path / "export")(
         np.zeros((1, 3, 48, 64), np.float32)).shape, (1, 3, 48, 64))
     # A pipeline hands the learned alpha on when asked to; by default the outputs ramp the
