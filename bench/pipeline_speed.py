@@ -37,7 +37,9 @@ def time_pipeline(path: str, frames: List[np.ndarray], opts: Sequence[str] = (),
     for parser in pipe.parsers:
         parser.forward = timed(parser.forward, forwards)
     if pipe.detector is not None:
-        pipe.detector.forward = timed(pipe.detector.forward, forwards)
+        # a Cascade-RCNN Detector runs its own forward; a MaskDetector its parser's
+        owner = getattr(pipe.detector, "parser", pipe.detector)
+        owner.forward = timed(owner.forward, forwards)
     pipe(frames[0])                                    # warm-up, not timed
     pipe.new_video()
     forwards.clear()
