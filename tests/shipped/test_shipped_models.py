@@ -32,10 +32,12 @@ def _val_frames(root: Path, image_dir: str, label_dir: str, split: str, per_clip
             yield ref.clip, *reader.load(i)
 
 
-# Measured for the committed weights on these 12 frames (2026-12-02): J 0.41 for the default
-# (pretrained, detect and crop), 0.49 for its whole-frame model alone; the previous from-scratch
-# pipelines 0.45 (lite) and 0.30 (lite, whole frame); minus a margin.
-PORTRAIT_MIN_J = {"pipeline_portrait.yml": 0.33, "pipeline_portrait_whole.yml": 0.40,
+# Measured for the committed weights on these 12 frames (2026-12-02): J 0.52 for the default
+# (pretrained, detect and crop), 0.41 for the previous default (no_alpha), 0.49 for the
+# whole-frame model alone; the from-scratch pipelines 0.45 (lite) and 0.30 (lite, whole frame);
+# minus a margin.
+PORTRAIT_MIN_J = {"pipeline_portrait.yml": 0.45, "pipeline_portrait_no_alpha.yml": 0.33,
+                  "pipeline_portrait_whole.yml": 0.40,
                   "pipeline_portrait_lite.yml": 0.35, "pipeline_portrait_lite_whole.yml": 0.20}
 
 
@@ -61,7 +63,8 @@ CELEBAMASK = shared_data("celebamask_1k")
 @needs_shared("celebamask_1k")
 def test_the_shipped_portrait_pipeline_takes_the_whole_person_in_held_out_close_ups():
     """The first 6 held-out CelebAMask-HQ photos: every labelled part (hair, neck, clothes
-    included) is the person. Measured 2026-12-02: IoU 0.947 (the previous pipeline 0.910)."""
+    included) is the person. Measured 2026-12-02: IoU 0.949 (the previous default 0.947, the
+    from-scratch pipeline 0.910)."""
     from pipeline.pipeline import Pipeline
     pipe = Pipeline.from_config(CONFIGS / "pipeline_portrait.yml")
     evaluator = SegEvaluator(2, video=False)
@@ -74,15 +77,14 @@ needs_celebamask = needs_shared("celebamask_1k")
 
 
 @needs_shared("celebamask_1k")
-def test_the_shipped_portrait_alpha_is_learned_soft_at_the_edge_and_firm_inside():
-    """The first 6 held-out CelebAMask-HQ photos: the default's learned alpha agrees with the
-    person mask (IoU of alpha >= 0.5 with every labelled part) and is soft (0.1-0.9) mostly in
-    a band around the labelled person's edge, not across the person or the backdrop. Measured
-    2026-12-02: IoU ALPHA_IOU, soft pixels SOFT_SHARE of the photo, SOFT_NEAR of them near the
-    edge."""
+def test_the_shipped_learned_alpha_agrees_with_the_person_and_is_soft_near_its_edge():
+    """The first 6 held-out CelebAMask-HQ photos: the learned alpha agrees with the person mask
+    (IoU of alpha >= 0.5 with every labelled part) and is soft (0.1-0.9) mostly in a band
+    around the labelled person's edge. Measured 2026-12-02: IoU 0.949, soft pixels 7.9% of
+    the photos, 77% of them near the edge; minus a margin."""
     import cv2
     from pipeline.pipeline import Pipeline
-    pipe = Pipeline.from_config(CONFIGS / "pipeline_portrait.yml")
+    pipe = Pipeline.from_config(CONFIGS / "pipeline_portrait_learned_alpha.yml")
     evaluator, soft, near = SegEvaluator(2, video=False), 0, 0
     frames = _val_frames(CELEBAMASK, "images", "labels", "celebamask_1k.yml", per_clip=1, binary=False)
     for _, (_, image, label) in zip(range(6), frames):
@@ -95,8 +97,8 @@ def test_the_shipped_portrait_alpha_is_learned_soft_at_the_edge_and_firm_inside(
         band = cv2.dilate(person, kernel) != cv2.erode(person, kernel)
         is_soft = (alpha > 0.1) & (alpha < 0.9)
         soft, near = soft + is_soft.sum(), near + (is_soft & band).sum()
-    assert evaluator.result()["per_class_iou"][1] >= MIN_ALPHA_IOU
-    assert soft > 0.002 * 6 * 512 * 512 and near / soft >= MIN_SOFT_NEAR_EDGE, (soft, near)
+    assert evaluator.result()["per_class_iou"][1] >= 0.90
+    assert soft > 0.002 * 6 * 512 * 512 and near / soft >= 0.65, (soft, near)
 
 
 @needs_celebamask
