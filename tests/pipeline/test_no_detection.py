@@ -97,7 +97,7 @@ def _run_infer_frames(pipe: Pipeline, folder, photos: bool) -> dict:
     class Keep:
         labels = {}
 
-        def add(self, name, frame, labels, probs, crops):
+        def add(self, name, frame, labels, probs, crops, alpha=None):
             self.labels[name] = labels
     outputs = Keep()
     stats = infer.run_frames(pipe, FrameSource(folder=folder), outputs, photos=photos)
