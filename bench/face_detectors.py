@@ -1,4 +1,4 @@
-"""Face detection on held-out real images, ours beside MediaPipe's, in one run.
+"""Face detection on held-out real images, ours beside MediaPipe's and SCRFD's, in one run.
 
 The two detectors draw boxes differently (ours: the mask-derived face box, skin to chin and
 ears; MediaPipe's: a tighter box around eyes, nose and mouth), so IoU recall would not be
@@ -10,7 +10,8 @@ per image. For ours, recall at IoU 0.5 is also given.
 
 Sets (all held out from training): the celebamask_1k validation faces (faces filling the
 photo), the lfw_parts validation people (faces a third of the photo), and face scenes made
-from both at video scales (tools/make_face_scenes.py --split val).
+from both at video scales (tools/make_face_scenes.py --split val); and the held-out
+davis_backgrounds scenes, where nobody is: false boxes per frame.
 
 Example:
   python bench/face_detectors.py --detector configs/stage1_cascade_rcnn_faces_cpu.yml \\
@@ -22,15 +23,17 @@ import time
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Tuple
 
+import cv2
 import numpy as np
 
 from facevid.cli import run_main
 from facevid.boxes.crops import boxes_mask, region_boxes
 from facevid.boxes.detections import Detections, box_iou, crop_boxes
-from facevid.io.files import write_json, write_text
+from facevid.io.files import read_image, write_json, write_text
 from facevid.data.readers import ChallengeClips, ImageMaskFolder, Reader
 from facevid.data.schema import load_schema
 from facevid.data.splits import read_split_file, select_frames
+from facevid.synthetic.face_scenes import split_backgrounds
 
 ROOT = Path(__file__).resolve().parent.parent
 Detect = Callable[[np.ndarray], np.ndarray]          # RGB frame -> boxes N x 4 xyxy
@@ -49,6 +52,47 @@ def mediapipe_detector(full_range: bool, threshold: float) -> Detect:
                   (d.location_data.relative_bounding_box.ymin + d.location_data.relative_bounding_box.height) * h)
                  for d in found]
         return np.array(boxes, np.float32).reshape(-1, 4)
+    return run
+
+
+SCRFD_SIZE = 640          # SCRFD-2.5G's input: the image letterboxed into 640x640, top-left
+SCRFD_STRIDES = (8, 16, 32)
+
+
+def scrfd_detector(onnx: Path, threshold: float, nms_iou: float = 0.4) -> Detect:
+    """InsightFace's SCRFD-2.5G with keypoints (the ONNX file of the `scrfd==0.3.0` source
+    distribution; `make bench-deps` extracts it). Per stride, two anchors per cell: a score and
+    the distances from the cell's centre to the box's four sides, in strides; then NMS."""
+    import onnxruntime as ort
+    if not Path(onnx).is_file():
+        raise ImportError(f"{onnx} not found (make bench-deps extracts it)")
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 2
+    session = ort.InferenceSession(str(onnx), options, providers=["CPUExecutionProvider"])
+    name = session.get_inputs()[0].name
+
+    def run(frame: np.ndarray) -> np.ndarray:
+        h, w = frame.shape[:2]
+        scale = SCRFD_SIZE / max(h, w)
+        canvas = np.zeros((SCRFD_SIZE, SCRFD_SIZE, 3), np.float32)
+        canvas[:round(h * scale), :round(w * scale)] = cv2.resize(frame, (round(w * scale), round(h * scale)))
+        outputs = session.run(None, {name: ((canvas - 127.5) / 128).transpose(2, 0, 1)[None]})
+        boxes, scores = [], []
+        for i, stride in enumerate(SCRFD_STRIDES):
+            cells = SCRFD_SIZE // stride
+            ys, xs = np.mgrid[:cells, :cells]
+            centres = np.repeat(np.stack([xs, ys], -1).reshape(-1, 2) * stride, 2, axis=0)
+            score = outputs[i].reshape(-1)
+            sides = outputs[i + len(SCRFD_STRIDES)].reshape(-1, 4) * stride
+            keep = score >= threshold
+            boxes.append(np.concatenate([centres[keep] - sides[keep, :2], centres[keep] + sides[keep, 2:]], 1))
+            scores.append(score[keep])
+        boxes, scores = np.concatenate(boxes) / scale, np.concatenate(scores)
+        chosen = []
+        for i in np.argsort(-scores):
+            if not chosen or box_iou(boxes[i:i + 1], boxes[chosen]).max() < nms_iou:
+                chosen.append(i)
+        return boxes[chosen].astype(np.float32).reshape(-1, 4)
     return run
 
 
@@ -94,6 +138,13 @@ def score(detect: Detect, reader: Reader, face_ids: List[int], lut: np.ndarray, 
             "fallback_images": fallbacks, "images": n, "ms_per_image": 1000 * float(np.mean(steady))}
 
 
+def score_empty(detect: Detect, scenes: List[Path], limit: Optional[int]) -> Dict[str, float]:
+    """Boxes on held-out scenes with nobody in them: every one is a false box."""
+    counts = [len(detect(read_image(path))) for path in scenes[:limit]]
+    return {"false_boxes_per_frame": float(np.mean(counts)) if counts else 0.0,
+            "frames_with_a_box": int(sum(c > 0 for c in counts)), "images": len(counts)}
+
+
 def held_out_sets(celebamask: Path, lfw: Path, scenes: Path) -> Dict[str, Tuple[Reader, np.ndarray]]:
     """name -> (reader, lut to CelebAMask-HQ ids) for each held-out set that is given."""
     schema = load_schema("celebamask_hq")
@@ -125,14 +176,21 @@ def main() -> None:
     parser.add_argument("--margin", type=float, default=0.4, help="the parsers' crop margin (default 0.4)")
     parser.add_argument("--mediapipe-threshold", type=float, default=0.3,
                         help="MediaPipe's min_detection_confidence (default 0.3, for recall)")
+    parser.add_argument("--scrfd-onnx", default=str(ROOT / "pretrained" / "scrfd.onnx"),
+                        help="SCRFD-2.5G's ONNX file (make bench-deps puts it here)")
+    parser.add_argument("--scrfd-threshold", type=float, default=0.3)
+    parser.add_argument("--backgrounds", default=str(ROOT.parent / "shared" / "data" / "davis_backgrounds"),
+                        help="davis_backgrounds: its held-out scenes count false boxes")
     parser.add_argument("--limit", type=int, help="score only the first N images of each set")
     parser.add_argument("--out", required=True, help="folder for results.json and table.md")
     args = parser.parse_args()
+    empty = split_backgrounds(Path(args.backgrounds), "val")
     sets = held_out_sets(Path(args.celebamask), Path(args.lfw), Path(args.scenes) if args.scenes else None)
     face_ids = list(load_schema("celebamask_hq").face_class_ids)
     methods = {"ours": lambda: our_detector(args.detector, args.weights),
                "MediaPipe short-range": lambda: mediapipe_detector(False, args.mediapipe_threshold),
-               "MediaPipe full-range": lambda: mediapipe_detector(True, args.mediapipe_threshold)}
+               "MediaPipe full-range": lambda: mediapipe_detector(True, args.mediapipe_threshold),
+               "SCRFD-2.5G": lambda: scrfd_detector(Path(args.scrfd_onnx), args.scrfd_threshold)}
     rows, skipped = {}, {}
     for method, make in methods.items():
         try:
@@ -142,14 +200,16 @@ def main() -> None:
             continue
         for name, (reader, lut) in sets.items():
             rows[f"{method} | {name}"] = score(detect, reader, face_ids, lut, args.margin, args.limit)
+        rows[f"{method} | person-free scenes (davis_backgrounds val)"] = score_empty(detect, empty, args.limit)
     out = Path(args.out)
     write_json(out / "results.json", {"rows": rows, "skipped": skipped, "margin": args.margin,
                                       "detector": args.detector, "weights": args.weights})
     cols = ("face_pixels_in_crops", "face_pixels_in_detected_crops", "recall_iou50",
-            "fallback_images", "images", "ms_per_image")
+            "fallback_images", "false_boxes_per_frame", "frames_with_a_box", "images", "ms_per_image")
     lines = ["| detector | set | " + " | ".join(cols) + " |", "|---" * (len(cols) + 2) + "|"]
     for key, row in rows.items():
-        lines.append(f"| {key} | " + " | ".join(f"{row[c]:.4f}" if isinstance(row[c], float) else str(row[c])
+        lines.append(f"| {key} | " + " | ".join("" if c not in row else f"{row[c]:.4f}"
+                                               if isinstance(row[c], float) else str(row[c])
                                                for c in cols) + " |")
     lines += [f"skipped {k}: {v}" for k, v in skipped.items()]
     write_text(out / "table.md", "\n".join(lines) + "\n")

@@ -164,7 +164,7 @@ class TrainSamples:
             background = read_image(self.backgrounds[rng.integers(len(self.backgrounds))])
             h, w = label.shape
             background = cv2.resize(background, (w, h), interpolation=cv2.INTER_AREA)
-            if image.shape[2] == 5:
+            if image.shape[2] > 3:             # alpha targets ride along
                 background = np.dstack([background, np.zeros((h, w), np.uint8),
                                         np.full((h, w), KNOWN, np.uint8)])
             if draw < train.negative_prob:
