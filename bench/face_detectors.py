@@ -96,9 +96,9 @@ def scrfd_detector(onnx: Path, threshold: float, nms_iou: float = 0.4) -> Detect
     return run
 
 
-def our_detector(config: str, weights: str) -> Detect:
+def our_detector(config: str, weights: str, opts: List[str]) -> Detect:
     from stage1_detect.detector import Detector
-    detector = Detector.from_files(Path(config), Path(weights))
+    detector = Detector.from_files(Path(config), Path(weights), opts)
 
     def run(frame: np.ndarray) -> np.ndarray:
         dets = detector(frame)
@@ -170,6 +170,9 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--detector", required=True, help="our stage-1 config")
     parser.add_argument("--weights", required=True, help="its weights")
+    parser.add_argument("--detector-opts", nargs="*", default=[],
+                        help="overrides of our detector's config, e.g. the face pipeline's operating "
+                             "point: infer.score_threshold=0.5 'train.image_size=[512,288]'")
     parser.add_argument("--celebamask", default=str(ROOT.parent / "shared" / "data" / "celebamask_1k"))
     parser.add_argument("--lfw", default=str(ROOT.parent / "shared" / "data" / "lfw_parts"))
     parser.add_argument("--scenes", help="face scenes made with tools/make_face_scenes.py --split val")
@@ -187,7 +190,7 @@ def main() -> None:
     empty = split_backgrounds(Path(args.backgrounds), "val")
     sets = held_out_sets(Path(args.celebamask), Path(args.lfw), Path(args.scenes) if args.scenes else None)
     face_ids = list(load_schema("celebamask_hq").face_class_ids)
-    methods = {"ours": lambda: our_detector(args.detector, args.weights),
+    methods = {"ours": lambda: our_detector(args.detector, args.weights, args.detector_opts),
                "MediaPipe short-range": lambda: mediapipe_detector(False, args.mediapipe_threshold),
                "MediaPipe full-range": lambda: mediapipe_detector(True, args.mediapipe_threshold),
                "SCRFD-2.5G": lambda: scrfd_detector(Path(args.scrfd_onnx), args.scrfd_threshold)}
@@ -203,7 +206,8 @@ def main() -> None:
         rows[f"{method} | person-free scenes (davis_backgrounds val)"] = score_empty(detect, empty, args.limit)
     out = Path(args.out)
     write_json(out / "results.json", {"rows": rows, "skipped": skipped, "margin": args.margin,
-                                      "detector": args.detector, "weights": args.weights})
+                                      "detector": args.detector, "weights": args.weights,
+                                      "detector_opts": args.detector_opts})
     cols = ("face_pixels_in_crops", "face_pixels_in_detected_crops", "recall_iou50",
             "fallback_images", "false_boxes_per_frame", "frames_with_a_box", "images", "ms_per_image")
     lines = ["| detector | set | " + " | ".join(cols) + " |", "|---" * (len(cols) + 2) + "|"]
