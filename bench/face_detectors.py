@@ -165,6 +165,23 @@ def held_out_sets(celebamask: Path, lfw: Path, scenes: Path) -> Dict[str, Tuple[
     return out
 
 
+def write_results(out: Path, rows: Dict[str, Dict[str, float]], skipped: Dict[str, str],
+                  args: argparse.Namespace) -> None:
+    write_json(out / "results.json", {"rows": rows, "skipped": skipped, "margin": args.margin,
+                                      "detector": args.detector, "weights": args.weights,
+                                      "detector_opts": args.detector_opts})
+    cols = ("face_pixels_in_crops", "face_pixels_in_detected_crops", "recall_iou50",
+            "fallback_images", "false_boxes_per_frame", "frames_with_a_box", "images", "ms_per_image")
+    lines = ["| detector | set | " + " | ".join(cols) + " |", "|---" * (len(cols) + 2) + "|"]
+    for key, row in rows.items():
+        lines.append(f"| {key} | " + " | ".join("" if c not in row else f"{row[c]:.4f}"
+                                               if isinstance(row[c], float) else str(row[c])
+                                               for c in cols) + " |")
+    lines += [f"skipped {k}: {v}" for k, v in skipped.items()]
+    write_text(out / "table.md", "\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -204,20 +221,7 @@ def main() -> None:
         for name, (reader, lut) in sets.items():
             rows[f"{method} | {name}"] = score(detect, reader, face_ids, lut, args.margin, args.limit)
         rows[f"{method} | person-free scenes (davis_backgrounds val)"] = score_empty(detect, empty, args.limit)
-    out = Path(args.out)
-    write_json(out / "results.json", {"rows": rows, "skipped": skipped, "margin": args.margin,
-                                      "detector": args.detector, "weights": args.weights,
-                                      "detector_opts": args.detector_opts})
-    cols = ("face_pixels_in_crops", "face_pixels_in_detected_crops", "recall_iou50",
-            "fallback_images", "false_boxes_per_frame", "frames_with_a_box", "images", "ms_per_image")
-    lines = ["| detector | set | " + " | ".join(cols) + " |", "|---" * (len(cols) + 2) + "|"]
-    for key, row in rows.items():
-        lines.append(f"| {key} | " + " | ".join("" if c not in row else f"{row[c]:.4f}"
-                                               if isinstance(row[c], float) else str(row[c])
-                                               for c in cols) + " |")
-    lines += [f"skipped {k}: {v}" for k, v in skipped.items()]
-    write_text(out / "table.md", "\n".join(lines) + "\n")
-    print("\n".join(lines))
+    write_results(Path(args.out), rows, skipped, args)
 
 
 if __name__ == "__main__":
