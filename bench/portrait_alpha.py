@@ -18,17 +18,17 @@ Example:
   python bench/portrait_alpha.py --val-folder runs/data/portrait_val \\
       --teacher runs/teacher/davis_person --teacher runs/teacher/celebamask_1k \\
       --teacher runs/teacher/lfw_parts \\
-      --pipeline configs/pipeline_portrait.yml --out bench/results/portrait_alpha
+      --pipeline configs/pipeline_portrait.yml \\
+      --pipeline configs/pipeline_portrait_learned_alpha.yml --out bench/results/portrait_alpha
 """
 import argparse
 from pathlib import Path
 from typing import Dict, List
 
-import cv2
 import numpy as np
 
 from facevid.cli import run_main
-from facevid.data.mattes import TeacherMattes
+from facevid.data.mattes import TeacherMattes, band_pixels, boundary_band
 from facevid.data.readers import ImageMaskFolder
 from facevid.errors import DataError, UserError
 from facevid.io.files import write_json, write_text
@@ -38,12 +38,10 @@ from postprocess.composite import alpha_from_probs
 BAND = 0.02
 
 
-def boundary_band(matte: np.ndarray) -> np.ndarray:
+def scored_band(matte: np.ndarray) -> np.ndarray:
     """H x W bool: within BAND of the longer side of the teacher's 0.5 contour, or soft."""
-    r = max(1, int(round(BAND * max(matte.shape))))
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
-    fg = (matte >= 0.5).astype(np.uint8)
-    return (cv2.dilate(fg, kernel) != cv2.erode(fg, kernel)) | ((matte > 0.02) & (matte < 0.98))
+    band = boundary_band(matte >= 0.5, max(1, band_pixels(matte.shape, BAND)))
+    return band | ((matte > 0.02) & (matte < 0.98))
 
 
 def teacher_matte(image_path: Path, teachers: List[TeacherMattes]) -> np.ndarray:
@@ -83,7 +81,7 @@ def score(pipe: Pipeline, reader: ImageMaskFolder, teachers: List[TeacherMattes]
             continue
         image, _ = reader.load(i)
         matte = teacher_matte(ref.image, teachers)
-        band = boundary_band(matte)
+        band = scored_band(matte)
         pipe.new_video()
         result = pipe(image)
         from_probs.add(ref.clip, alpha_from_probs(result.probs), matte, band)

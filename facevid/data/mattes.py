@@ -84,8 +84,7 @@ def banded_targets(label: np.ndarray, matte: np.ndarray, ignore_index: int,
     if band_px <= 0:
         return targets
     fg = targets[..., 0]
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * band_px + 1,) * 2)
-    band = cv2.dilate(fg, kernel) != cv2.erode(fg, kernel)
+    band = boundary_band(fg, band_px)
     # Where the two contradict outright (the teacher sure of a person the label calls
     # background, as a surfboard at the feet, or the reverse) neither is trusted: unknown.
     contradiction = ((fg == 0) & (matte >= SURE[1])) | ((fg > 0) & (matte <= SURE[0]))
@@ -93,6 +92,15 @@ def banded_targets(label: np.ndarray, matte: np.ndarray, ignore_index: int,
     targets[..., 1][band] = np.where(contradiction[band], 0, KNOWN)
     targets[..., 1][label == ignore_index] = 0
     return targets
+
+
+def boundary_band(mask: np.ndarray, radius: int) -> np.ndarray:
+    """H x W bool: the pixels within `radius` (a disc) of the edge of a mask (any non-zero
+    value is inside). postprocess/grabcut.py draws its band the same way; the layering keeps
+    postprocess from importing this."""
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1,) * 2)
+    mask = (mask > 0).astype(np.uint8)
+    return cv2.dilate(mask, kernel) != cv2.erode(mask, kernel)
 
 
 def band_pixels(shape, fraction: float) -> int:
