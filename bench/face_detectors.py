@@ -11,19 +11,23 @@ per image. For ours, recall at IoU 0.5 is also given.
 Sets (all held out from training): the celebamask_1k validation faces (faces filling the
 photo), the lfw_parts validation people (faces a third of the photo), and face scenes made
 from both at video scales (tools/make_face_scenes.py --split val); and the held-out
-davis_backgrounds scenes, where nobody is: false boxes per frame.
+davis_backgrounds scenes, where nobody is: false boxes per frame. With --real-frames, the
+held-out real frames of people whose faces SCRFD-2.5G boxed (tools/teacher_boxes.py; DAVIS
+faces are 10-40 px wide): AP50 and recall against the teacher's sure faces, and boxes on no
+teacher face per frame (MediaPipe's tighter boxes lose IoU there too).
 
 Example:
   python bench/face_detectors.py --detector configs/stage1_cascade_rcnn_faces_cpu.yml \\
       --weights weights/face_detector.pdparams --scenes data/face_scenes/val \\
+      --real-frames davis_person=runs/teacher_boxes/davis_person \\
       --out bench/results/face_detectors
 """
 import argparse
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Callable, Dict, List, Optional, Tuple
 
-import cv2
 import numpy as np
 
 from facevid.cli import run_main
@@ -33,10 +37,13 @@ from facevid.io.files import read_image, write_json, write_text
 from facevid.data.readers import ChallengeClips, ImageMaskFolder, Reader
 from facevid.data.schema import load_schema
 from facevid.data.splits import read_split_file, select_frames
+from facevid.errors import UserError
 from facevid.synthetic.face_scenes import split_backgrounds
+from stage1_detect.box_sets import BoxSet, open_box_set
+from stage1_detect.evaluate import coco_ap
 
 ROOT = Path(__file__).resolve().parent.parent
-Detect = Callable[[np.ndarray], np.ndarray]          # RGB frame -> boxes N x 4 xyxy
+Detect = Callable[[np.ndarray], Tuple[np.ndarray, np.ndarray]]   # RGB -> boxes N x 4 xyxy, scores N
 
 
 def mediapipe_detector(full_range: bool, threshold: float) -> Detect:
@@ -51,49 +58,19 @@ def mediapipe_detector(full_range: bool, threshold: float) -> Detect:
                   (d.location_data.relative_bounding_box.xmin + d.location_data.relative_bounding_box.width) * w,
                   (d.location_data.relative_bounding_box.ymin + d.location_data.relative_bounding_box.height) * h)
                  for d in found]
-        return np.array(boxes, np.float32).reshape(-1, 4)
+        return np.array(boxes, np.float32).reshape(-1, 4), np.array([d.score[0] for d in found], np.float32)
     return run
 
 
-SCRFD_SIZE = 640          # SCRFD-2.5G's input: the image letterboxed into 640x640, top-left
-SCRFD_STRIDES = (8, 16, 32)
-
-
-def scrfd_detector(onnx: Path, threshold: float, nms_iou: float = 0.4) -> Detect:
-    """InsightFace's SCRFD-2.5G with keypoints (the ONNX file of the `scrfd==0.3.0` source
-    distribution; `make bench-deps` extracts it). Per stride, two anchors per cell: a score and
-    the distances from the cell's centre to the box's four sides, in strides; then NMS."""
-    import onnxruntime as ort
+def scrfd_detector(onnx: Path, threshold: float) -> Detect:
+    """SCRFD-2.5G (stage1_detect/teacher.py; `make bench-deps` extracts it)."""
+    from stage1_detect.teacher import ScrfdTeacher
     if not Path(onnx).is_file():
         raise ImportError(f"{onnx} not found (make bench-deps extracts it)")
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 2
-    session = ort.InferenceSession(str(onnx), options, providers=["CPUExecutionProvider"])
-    name = session.get_inputs()[0].name
-
-    def run(frame: np.ndarray) -> np.ndarray:
-        h, w = frame.shape[:2]
-        scale = SCRFD_SIZE / max(h, w)
-        canvas = np.zeros((SCRFD_SIZE, SCRFD_SIZE, 3), np.float32)
-        canvas[:round(h * scale), :round(w * scale)] = cv2.resize(frame, (round(w * scale), round(h * scale)))
-        outputs = session.run(None, {name: ((canvas - 127.5) / 128).transpose(2, 0, 1)[None]})
-        boxes, scores = [], []
-        for i, stride in enumerate(SCRFD_STRIDES):
-            cells = SCRFD_SIZE // stride
-            ys, xs = np.mgrid[:cells, :cells]
-            centres = np.repeat(np.stack([xs, ys], -1).reshape(-1, 2) * stride, 2, axis=0)
-            score = outputs[i].reshape(-1)
-            sides = outputs[i + len(SCRFD_STRIDES)].reshape(-1, 4) * stride
-            keep = score >= threshold
-            boxes.append(np.concatenate([centres[keep] - sides[keep, :2], centres[keep] + sides[keep, 2:]], 1))
-            scores.append(score[keep])
-        boxes, scores = np.concatenate(boxes) / scale, np.concatenate(scores)
-        chosen = []
-        for i in np.argsort(-scores):
-            if not chosen or box_iou(boxes[i:i + 1], boxes[chosen]).max() < nms_iou:
-                chosen.append(i)
-        return boxes[chosen].astype(np.float32).reshape(-1, 4)
-    return run
+    try:
+        return ScrfdTeacher(Path(onnx), threshold)
+    except UserError as err:
+        raise ImportError(str(err)) from err
 
 
 def our_detector(config: str, weights: str, opts: List[str]) -> Detect:
@@ -102,7 +79,8 @@ def our_detector(config: str, weights: str, opts: List[str]) -> Detect:
 
     def run(frame: np.ndarray) -> np.ndarray:
         dets = detector(frame)
-        return dets.boxes[dets.class_ids == 1]
+        face = dets.class_ids == 1
+        return dets.boxes[face], dets.scores[face]
     return run
 
 
@@ -115,7 +93,7 @@ def score(detect: Detect, reader: Reader, face_ids: List[int], lut: np.ndarray, 
         image, label = reader.load(i)
         label = lut[label]
         tic = time.perf_counter()
-        boxes = detect(image)
+        boxes, _ = detect(image)
         seconds.append(time.perf_counter() - tic)
         h, w = label.shape
         dets = Detections(boxes, np.ones(len(boxes), np.float32), np.ones(len(boxes), np.int64))
@@ -140,9 +118,50 @@ def score(detect: Detect, reader: Reader, face_ids: List[int], lut: np.ndarray, 
 
 def score_empty(detect: Detect, scenes: List[Path], limit: Optional[int]) -> Dict[str, float]:
     """Boxes on held-out scenes with nobody in them: every one is a false box."""
-    counts = [len(detect(read_image(path))) for path in scenes[:limit]]
+    counts = [len(detect(read_image(path))[0]) for path in scenes[:limit]]
     return {"false_boxes_per_frame": float(np.mean(counts)) if counts else 0.0,
             "frames_with_a_box": int(sum(c > 0 for c in counts)), "images": len(counts)}
+
+
+def real_frame_sets(specs: List[str]) -> Dict[str, BoxSet]:
+    """NAME=FOLDER pairs: teacher-box caches (tools/teacher_boxes.py) of real frames, each
+    scored on the val side of configs/splits/NAME.yml, with the training's rules (sure at 0.5,
+    frames with an unsure face left out)."""
+    out = {}
+    for spec in specs:
+        name, _, folder = spec.partition("=")
+        entry = SimpleNamespace(root=folder, share=1.0, split_file=ROOT / "configs" / "splits" / f"{name}.yml",
+                                sure_score=0.5, unsure_score=0.3, zoom_prob=0.0, zoom_face_px=[24, 160])
+        out[f"{name} val, real frames (SCRFD's sure faces)"] = open_box_set(entry, side="val")
+    return out
+
+
+def score_real(detect: Detect, frames: BoxSet, limit: Optional[int]) -> Dict[str, float]:
+    """Ours against the teacher's sure faces on held-out real frames of people: AP50, recall at
+    IoU 0.5, and boxes that overlap no teacher face (IoU < 0.3) per frame, an upper bound on
+    false boxes (the teacher misses some faces)."""
+    gt = {"images": [], "annotations": [], "categories": [{"id": 1, "name": "face"}]}
+    results, hits, truths, stray, seconds = [], 0, 0, 0, []
+    n = len(frames) if limit is None else min(limit, len(frames))
+    for i in range(n):
+        image, truth = frames.load(i)
+        tic = time.perf_counter()
+        boxes, scores = detect(image)
+        seconds.append(time.perf_counter() - tic)
+        gt["images"].append({"id": i + 1, "width": image.shape[1], "height": image.shape[0]})
+        gt["annotations"] += [{"id": len(gt["annotations"]) + k + 1, "image_id": i + 1, "category_id": 1,
+                               "bbox": [x0, y0, x1 - x0, y1 - y0], "area": (x1 - x0) * (y1 - y0), "iscrowd": 0}
+                              for k, (x0, y0, x1, y1) in enumerate(truth.tolist())]
+        results += [{"image_id": i + 1, "category_id": 1, "score": float(sc), "bbox": [x0, y0, x1 - x0, y1 - y0]}
+                    for (x0, y0, x1, y1), sc in zip(boxes.tolist(), scores)]
+        truths += len(truth)
+        overlap = box_iou(truth, boxes) if len(truth) and len(boxes) else np.zeros((len(truth), len(boxes)))
+        hits += int((overlap.max(1, initial=0) >= 0.5).sum())
+        stray += int((overlap.max(0, initial=0) < 0.3).sum())
+    steady = seconds[3:] if len(seconds) > 3 else seconds
+    return {"AP50": coco_ap(gt, results)["AP50"], "recall_iou50": hits / max(1, truths),
+            "faces": truths, "boxes_on_no_teacher_face_per_frame": stray / max(1, n), "images": n,
+            "ms_per_image": 1000 * float(np.mean(steady))}
 
 
 def held_out_sets(celebamask: Path, lfw: Path, scenes: Path) -> Dict[str, Tuple[Reader, np.ndarray]]:
@@ -170,8 +189,9 @@ def write_results(out: Path, rows: Dict[str, Dict[str, float]], skipped: Dict[st
     write_json(out / "results.json", {"rows": rows, "skipped": skipped, "margin": args.margin,
                                       "detector": args.detector, "weights": args.weights,
                                       "detector_opts": args.detector_opts})
-    cols = ("face_pixels_in_crops", "face_pixels_in_detected_crops", "recall_iou50",
-            "fallback_images", "false_boxes_per_frame", "frames_with_a_box", "images", "ms_per_image")
+    cols = ("face_pixels_in_crops", "face_pixels_in_detected_crops", "recall_iou50", "AP50", "faces",
+            "boxes_on_no_teacher_face_per_frame", "fallback_images", "false_boxes_per_frame",
+            "frames_with_a_box", "images", "ms_per_image")
     lines = ["| detector | set | " + " | ".join(cols) + " |", "|---" * (len(cols) + 2) + "|"]
     for key, row in rows.items():
         lines.append(f"| {key} | " + " | ".join("" if c not in row else f"{row[c]:.4f}"
@@ -201,11 +221,17 @@ def main() -> None:
     parser.add_argument("--scrfd-threshold", type=float, default=0.3)
     parser.add_argument("--backgrounds", default=str(ROOT.parent / "shared" / "data" / "davis_backgrounds"),
                         help="davis_backgrounds: its held-out scenes count false boxes")
+    parser.add_argument("--real-frames", nargs="*", default=[], metavar="NAME=FOLDER",
+                        help="teacher-box caches of real frames (tools/teacher_boxes.py), scored on "
+                             "the val side of configs/splits/NAME.yml, e.g. "
+                             "davis_person=runs/teacher_boxes/davis_person (SCRFD, the teacher, "
+                             "is not scored there)")
     parser.add_argument("--limit", type=int, help="score only the first N images of each set")
     parser.add_argument("--out", required=True, help="folder for results.json and table.md")
     args = parser.parse_args()
     empty = split_backgrounds(Path(args.backgrounds), "val")
     sets = held_out_sets(Path(args.celebamask), Path(args.lfw), Path(args.scenes) if args.scenes else None)
+    real = real_frame_sets(args.real_frames)
     face_ids = list(load_schema("celebamask_hq").face_class_ids)
     methods = {"ours": lambda: our_detector(args.detector, args.weights, args.detector_opts),
                "MediaPipe short-range": lambda: mediapipe_detector(False, args.mediapipe_threshold),
@@ -221,6 +247,8 @@ def main() -> None:
         for name, (reader, lut) in sets.items():
             rows[f"{method} | {name}"] = score(detect, reader, face_ids, lut, args.margin, args.limit)
         rows[f"{method} | person-free scenes (davis_backgrounds val)"] = score_empty(detect, empty, args.limit)
+        for name, frames in real.items() if method != "SCRFD-2.5G" else ():
+            rows[f"{method} | {name}"] = score_real(detect, frames, args.limit)
     write_results(Path(args.out), rows, skipped, args)
 
 

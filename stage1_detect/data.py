@@ -12,6 +12,7 @@ from facevid.config.sections import DetConfig
 from facevid.boxes.mask_boxes import boxes_from_label, detector_categories
 from facevid.data.readers import Reader
 from facevid.data.splits import face_ids, open_split
+from stage1_detect.box_sets import open_box_set, zoom_to_face
 
 MEAN = np.array([0.485, 0.456, 0.406], np.float32) * 255
 STD = np.array([0.229, 0.224, 0.225], np.float32) * 255
@@ -48,20 +49,36 @@ def gt_boxes(cfg: DetConfig, label: np.ndarray) -> Tuple[np.ndarray, np.ndarray]
 
 
 class DetSamples:
-    """Training samples addressed by (frame index, augmentation seed), like stage 2's."""
+    """Training samples addressed by (frame index, augmentation seed), like stage 2's. With
+    data.box_sets, a sample is drawn from a teacher-boxed set with that set's share (a frame
+    of it chosen by the seed) and from the main set otherwise."""
 
     def __init__(self, cfg: DetConfig, split: str = "train"):
         self.cfg = cfg
         self.reader: Reader = open_split(cfg, split)
+        self.box_sets = [open_box_set(entry) for entry in cfg.data.box_sets] if split == "train" else []
 
     def __len__(self) -> int:
         return len(self.reader)
 
+    def _load(self, index: int, rng: np.random.Generator) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(image, boxes, class indices) of the main set's frame `index` or of a box set."""
+        draw = rng.random() if self.box_sets else 1.0   # main-set-only runs draw as before
+        for box_set in self.box_sets:
+            if draw < box_set.share:
+                image, boxes = box_set.load(int(rng.integers(len(box_set))))
+                if rng.random() < box_set.zoom_prob:
+                    image, boxes = zoom_to_face(image, boxes, rng, self.cfg.train.image_size,
+                                                box_set.zoom_face_px)
+                return image, boxes, np.zeros(len(boxes), np.int32)    # faces: class 0
+            draw -= box_set.share
+        image, label = self.reader.load(index)
+        return (image, *gt_boxes(self.cfg, label))
+
     def __getitem__(self, key: Tuple[int, int]) -> Dict[str, np.ndarray]:
         index, seed = key
         rng = np.random.default_rng(seed)
-        image, label = self.reader.load(index)
-        boxes, classes = gt_boxes(self.cfg, label)
+        image, boxes, classes = self._load(index, rng)
         if rng.random() < self.cfg.train.flip_prob:
             w = image.shape[1]
             image = image[:, ::-1]

@@ -23,7 +23,7 @@ from stage1_detect.data import categories, gt_boxes
 from stage1_detect.detector import Detector
 
 
-def _coco_ap(gt: Dict[str, Any], results: list) -> Dict[str, float]:
+def coco_ap(gt: Dict[str, Any], results: list) -> Dict[str, float]:
     if not gt["annotations"]:
         return {"AP": None, "AP50": None}
     if not results:
@@ -91,7 +91,7 @@ class DetectorEvaluator:
     def result(self) -> Dict[str, Any]:
         out: Dict[str, Any] = {"frames": len(self.seconds), "score_threshold": self.score_threshold,
                                "iou": self.iou, "crop_margin": self.crop_margin,
-                               **_coco_ap(self.gt, self.results)}
+                               **coco_ap(self.gt, self.results)}
         for c in self.categories:
             total = self.total[c["id"]]
             out[f"recall_{c['name']}"] = self.found[c["id"]] / total if total else None

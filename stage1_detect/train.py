@@ -1,6 +1,7 @@
 """Stage-1 training: Cascade-RCNN (PaddleDetection) on mask-derived boxes, in the shared loop
 (facevid.runtime.loop). The best weights are those with the highest face recall at the operating point,
 AP breaking ties only by coming first: a detector that must not miss is chosen on misses."""
+import sys
 from pathlib import Path
 from typing import Any, Dict
 
@@ -26,6 +27,9 @@ def train(cfg: DetConfig, out_dir: Path, resume: bool = False,
         val_reader = open_split(cfg, "val")
         check_every_frame(samples.reader, "training data", show_progress)
         check_every_frame(val_reader, "validation data", show_progress)
+        for entry, box_set in zip(cfg.data.box_sets, samples.box_sets):
+            print(f"box set {entry.root}: {len(box_set)} frames, {box_set.left_out} left out "
+                  f"(an unsure face), {sum(map(len, box_set.boxes))} faces", file=sys.stderr)
         seed_everything(cfg.seed)
         model = build_detector(cfg)
         optimizer, schedule = build_optimizer(cfg, model)

@@ -11,7 +11,7 @@ exists are skipped, and each matte is written atomically.
 """
 import os
 from pathlib import Path
-from typing import Iterator, List, Optional, Tuple
+from typing import Iterator, Optional, Tuple
 
 import cv2
 import numpy as np
@@ -19,7 +19,7 @@ import numpy as np
 from facevid.errors import UserError
 from facevid.io.files import read_image, write_image, write_json
 from facevid.io.package_files import package_file
-from facevid.data.readers import images_in
+from facevid.data.readers import images_under
 
 MODNET_PACKAGE = "photobooth"
 MODNET_FILE = "utils/rembg/models/modnet.onnx"
@@ -68,14 +68,6 @@ class ModnetTeacher:
         x = (x / 127.5 - 1.0).transpose(2, 0, 1)[None]
         alpha = self.session.run(None, {self.input_name: x})[0][0, 0]
         return np.clip(cv2.resize(alpha, (width, height), interpolation=cv2.INTER_LINEAR), 0, 1)
-
-
-def images_under(root: Path) -> List[Path]:
-    """Every image below `root`, sorted, hidden files and folders left out."""
-    root = Path(root)
-    folders = [root] + sorted(p for p in root.rglob("*") if p.is_dir() and not any(
-        part.startswith(".") for part in p.relative_to(root).parts))
-    return [p for folder in folders for p in images_in(folder) if p.is_file()]
 
 
 def pending(images_root: Path, out: Path) -> Iterator[Tuple[Path, Path]]:

@@ -66,7 +66,8 @@ def main() -> None:
         out = make_scenes(Path(args.out), args.count, args.seed, backgrounds, sources, schema,
                           SceneSettings(size=tuple(args.size), face_px=tuple(args.face_px),
                                         context_prob=args.context_prob,
-                                        full_frame_prob=args.full_frame_prob), args.overwrite,
+                                        full_frame_prob=args.full_frame_prob, split=args.split),
+                          args.overwrite,
                           progress=lambda done: bar.update(1))
     print(f"wrote {args.count} scenes from {len(backgrounds)} backgrounds to {out}")
 

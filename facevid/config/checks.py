@@ -83,6 +83,22 @@ def validate_det(cfg: DetConfig) -> None:
         raise ConfigError(f"num_classes is {num_classes!r} but the detector is trained on "
                           f"{len(names)} categor{'ies' if len(names) > 1 else 'y'} ({', '.join(names)})"
                           "; set num_classes to match data.face_boxes / data.person_boxes")
+    _check_box_sets(data)
+
+
+def _check_box_sets(data: Any) -> None:
+    if data.box_sets and (data.person_boxes or not data.face_boxes):
+        raise ConfigError("data.box_sets label faces only: they need data.face_boxes=true and "
+                          "data.person_boxes=false (their people carry no boxes)")
+    for i, entry in enumerate(data.box_sets):
+        low, high = entry.zoom_face_px if len(entry.zoom_face_px) == 2 else (0, -1)
+        if not 0 < low <= high:
+            raise ConfigError(f"data.box_sets[{i}].zoom_face_px must be [low, high] with 0 < low <= high")
+        if entry.unsure_score > entry.sure_score:
+            raise ConfigError(f"data.box_sets[{i}]: unsure_score {entry.unsure_score} is above "
+                              f"sure_score {entry.sure_score}")
+    if sum(entry.share for entry in data.box_sets) >= 1:
+        raise ConfigError("data.box_sets shares add up to 1 or more; leave room for the main set")
 
 
 def validate_pipeline(cfg: PipelineConfig) -> None:

@@ -96,8 +96,9 @@ def normalize(cfg: Any, config_dir: Path) -> None:
     split_file = cfg.data.split_file
     if split_file is not None and not Path(split_file).is_absolute():
         cfg.data.split_file = str(config_dir / split_file)
+    normalize_extra_sets(cfg.data.extra_sets if cfg.stage == "seg" else cfg.data.box_sets,
+                         config_dir)
     if cfg.stage == "seg":
-        normalize_extra_sets(cfg.data.extra_sets, config_dir)
         cfg.model.setdefault("num_classes", cfg.class_schema.num_classes)
 
 

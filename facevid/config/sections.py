@@ -106,9 +106,27 @@ class SegData(DataSection):
 
 
 @dataclass(kw_only=True)
+class BoxSetEntry:
+    """Real frames whose faces a teacher boxed (tools/teacher_boxes.py; stage1_detect.box_sets)."""
+    root: str = spec(required=True)       # the folder tools/teacher_boxes.py filled
+    share: float = spec(required=True, low=0, high=1, low_open=True)   # of training samples
+    split_file: Optional[str] = spec(None)   # relative to the config; its train side is used
+    sure_score: float = spec(0.5, low=0, high=1)     # the teacher's boxes at or above: faces
+    # A frame with a box scored between unsure_score and sure_score is left out (a face that
+    # would be neither a positive nor safely background).
+    unsure_score: float = spec(0.3, low=0, high=1)
+    # Real video shows faces small: with zoom_prob a window around one face is cut and resized
+    # to the training size so that the face is zoom_face_px [low, high] wide (at most 4x).
+    zoom_prob: float = spec(0.7, low=0, high=1)
+    zoom_face_px: List[float] = spec(factory=lambda: [24.0, 160.0])
+
+
+@dataclass(kw_only=True)
 class DetData(DataSection):
     face_boxes: bool = spec(True)     # train a face class (boxes of the schema's face classes)
     person_boxes: bool = spec(True)   # train a person class (connected non-background regions)
+    # Real frames boxed by a teacher (faces only): positives in real scenes with real people.
+    box_sets: List[BoxSetEntry] = spec(factory=list)
 
 
 @dataclass(kw_only=True)

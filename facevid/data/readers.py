@@ -32,6 +32,14 @@ def images_in(folder: Path) -> List[Path]:
                   if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith("."))
 
 
+def images_under(root: Path) -> List[Path]:
+    """Every image below `root`, sorted, hidden files and folders left out."""
+    root = Path(root)
+    folders = [root] + sorted(p for p in root.rglob("*") if p.is_dir() and not any(
+        part.startswith(".") for part in p.relative_to(root).parts))
+    return [p for folder in folders for p in images_in(folder) if p.is_file()]
+
+
 def _require_dir(path: Path, layout: str) -> Path:
     if path.is_file():
         raise DataError(f"{path}: is a file, but a folder is expected here; expected layout: {layout}")

@@ -48,6 +48,7 @@ class SceneSettings:
     empty_fraction: float = 0.1                   # scenes with no face at all (negatives)
     context_prob: float = 0.0                     # faces pasted with their whole photo around them
     full_frame_prob: float = 0.0                  # scenes that are one photo filling the frame
+    split: str = ""                               # the side of the splits the faces came from
 
 
 def split_faces(root: Path, split_file: Path, split: str, lut: np.ndarray) -> FaceSource:
@@ -175,5 +176,6 @@ def make_scenes(out: Path, count: int, seed: int, backgrounds: List[Path], sourc
                                        "scenes": count, "schema": schema.name,
                                        "size": list(settings.size), "face_px": list(settings.face_px),
                                        "context_prob": settings.context_prob,
-                                       "full_frame_prob": settings.full_frame_prob})
+                                       "full_frame_prob": settings.full_frame_prob,
+                                       "split": settings.split})
     return Path(out)

@@ -1,6 +1,7 @@
 """Face scenes: faces pasted as cut-out heads or with their photo around them, or a photo
 filling the frame; labels follow the pixels, and the same seed gives the same scenes."""
 import numpy as np
+import pytest
 
 from facevid.boxes.crops import region_boxes
 from facevid.synthetic.face_scenes import FaceSource, SceneSettings, label_lut, render_scene
@@ -76,3 +77,32 @@ def test_background_split_keeps_each_sequence_on_one_side(tmp_path):
                  for side, paths in (("train", train), ("val", val))}
     assert not sequences["train"] & sequences["val"]
     assert all(p.suffix == ".jpg" for p in train + val)
+
+
+def test_face_val_links_held_out_close_ups_and_val_scenes_as_two_clips(tmp_path):
+    import yaml
+    from facevid.data.readers import ImageMaskFolder
+    from facevid.errors import UserError
+    from facevid.io.files import write_image
+    from facevid.synthetic.face_scenes import make_scenes
+    from tools.make_face_val import SPLITS, build
+    celebamask = tmp_path / "celebamask"
+    val = yaml.safe_load((SPLITS / "celebamask_1k.yml").read_text())["val"]
+    for stem in val:
+        image, label = OnePhoto().load(0)
+        write_image(celebamask / "images" / f"{stem}.jpg", image)
+        write_image(celebamask / "labels" / f"{stem}.png", label)
+    background = tmp_path / "bg.png"
+    write_image(background, np.zeros((90, 160, 3), np.uint8))
+    source = [FaceSource(OnePhoto(), label_lut([]))]
+    for split in ("train", "val"):
+        make_scenes(tmp_path / split, 3, 0, [background], source, SCHEMA,
+                    SceneSettings(size=(160, 90), split=split))
+    listing = build(celebamask, tmp_path / "val", tmp_path / "out")
+    reader = ImageMaskFolder(tmp_path / "out", "images", "labels")
+    assert len(reader) == len(listing) == len(val) + 3
+    assert {f.clip for f in reader.frames} == {"celebamask", "scenes"}
+    image, label = reader.load(0)
+    assert (label == SKIN).sum() == 1600                # the labels came along with the images
+    with pytest.raises(UserError, match="--split val"):      # training scenes are refused
+        build(celebamask, tmp_path / "train", tmp_path / "out2")
