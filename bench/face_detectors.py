@@ -23,6 +23,7 @@ Example:
       --out bench/results/face_detectors
 """
 import argparse
+import json
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -39,7 +40,7 @@ from facevid.data.schema import load_schema
 from facevid.data.splits import read_split_file, select_frames
 from facevid.errors import UserError
 from facevid.synthetic.face_scenes import split_backgrounds
-from stage1_detect.box_sets import BoxSet, open_box_set
+from stage1_detect.box_sets import BoxSet, open_box_set, zoom_to_face
 from stage1_detect.evaluate import coco_ap
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -123,16 +124,38 @@ def score_empty(detect: Detect, scenes: List[Path], limit: Optional[int]) -> Dic
             "frames_with_a_box": int(sum(c > 0 for c in counts)), "images": len(counts)}
 
 
+class ZoomedFrames:
+    """Held-out real frames, each zoomed (seeded by its index) around one of its faces so that
+    face is 48-192 px wide at the frame's own size: DAVIS faces are 10-40 px, below the range a
+    face pipeline is for; the zoom is the training's (at most 4x)."""
+
+    def __init__(self, frames: BoxSet):
+        self.frames = frames
+
+    def __len__(self) -> int:
+        return len(self.frames)
+
+    def load(self, index: int) -> Tuple[np.ndarray, np.ndarray]:
+        image, boxes = self.frames.load(index)
+        size = (max(image.shape[:2]), min(image.shape[:2]))
+        return zoom_to_face(image, boxes, np.random.default_rng(index), size, (48.0, 192.0))
+
+
+METHODS = ("ours", "MediaPipe short-range", "MediaPipe full-range", "SCRFD-2.5G")
+
+
 def real_frame_sets(specs: List[str]) -> Dict[str, BoxSet]:
     """NAME=FOLDER pairs: teacher-box caches (tools/teacher_boxes.py) of real frames, each
     scored on the val side of configs/splits/NAME.yml, with the training's rules (sure at 0.5,
-    frames with an unsure face left out)."""
+    frames with an unsure face left out), as they are and zoomed around a face."""
     out = {}
     for spec in specs:
         name, _, folder = spec.partition("=")
         entry = SimpleNamespace(root=folder, share=1.0, split_file=ROOT / "configs" / "splits" / f"{name}.yml",
                                 sure_score=0.5, unsure_score=0.3, zoom_prob=0.0, zoom_face_px=[24, 160])
-        out[f"{name} val, real frames (SCRFD's sure faces)"] = open_box_set(entry, side="val")
+        frames = open_box_set(entry, side="val")
+        out[f"{name} val, real frames (SCRFD's sure faces)"] = frames
+        out[f"{name} val, real frames zoomed to 48-192 px faces"] = ZoomedFrames(frames)
     return out
 
 
@@ -164,7 +187,16 @@ def score_real(detect: Detect, frames: BoxSet, limit: Optional[int]) -> Dict[str
             "ms_per_image": 1000 * float(np.mean(steady))}
 
 
-def held_out_sets(celebamask: Path, lfw: Path, scenes: Path) -> Dict[str, Tuple[Reader, np.ndarray]]:
+def scenes_name(folder: Path) -> str:
+    """A face-scenes folder named by what its meta.json says of it."""
+    meta = json.loads((folder / "meta.json").read_text()) if (folder / "meta.json").is_file() else {}
+    if "face_px" not in meta:
+        return f"face scenes {folder}"
+    (low, high), (w, h) = meta["face_px"], meta["size"]
+    return f"face scenes val ({low:.0f}-{high:.0f} px faces in {w}x{h} scenes)"
+
+
+def held_out_sets(celebamask: Path, lfw: Path, scenes: List[Path]) -> Dict[str, Tuple[Reader, np.ndarray]]:
     """name -> (reader, lut to CelebAMask-HQ ids) for each held-out set that is given."""
     schema = load_schema("celebamask_hq")
     identity = np.arange(256, dtype=np.uint8)
@@ -179,8 +211,8 @@ def held_out_sets(celebamask: Path, lfw: Path, scenes: Path) -> Dict[str, Tuple[
         lut = identity.copy()
         lut[1], lut[2] = schema.index("skin"), schema.index("hair")
         out["lfw_parts val (a third of the photo)"] = (reader, lut)
-    if scenes:
-        out["face scenes val (20-300 px faces in 640x360 scenes)"] = (ChallengeClips(scenes), identity)
+    for folder in scenes:
+        out[scenes_name(folder)] = (ChallengeClips(folder), identity)
     return out
 
 
@@ -210,9 +242,12 @@ def main() -> None:
     parser.add_argument("--detector-opts", nargs="*", default=[],
                         help="overrides of our detector's config, e.g. the face pipeline's operating "
                              "point: infer.score_threshold=0.5 'train.image_size=[512,288]'")
-    parser.add_argument("--celebamask", default=str(ROOT.parent / "shared" / "data" / "celebamask_1k"))
-    parser.add_argument("--lfw", default=str(ROOT.parent / "shared" / "data" / "lfw_parts"))
-    parser.add_argument("--scenes", help="face scenes made with tools/make_face_scenes.py --split val")
+    parser.add_argument("--celebamask", default=str(ROOT.parent / "shared" / "data" / "celebamask_1k"),
+                        help="celebamask_1k folder ('' leaves the set out)")
+    parser.add_argument("--lfw", default=str(ROOT.parent / "shared" / "data" / "lfw_parts"),
+                        help="lfw_parts folder ('' leaves the set out)")
+    parser.add_argument("--scenes", nargs="*", default=[],
+                        help="folders of face scenes made with tools/make_face_scenes.py --split val")
     parser.add_argument("--margin", type=float, default=0.4, help="the parsers' crop margin (default 0.4)")
     parser.add_argument("--mediapipe-threshold", type=float, default=0.3,
                         help="MediaPipe's min_detection_confidence (default 0.3, for recall)")
@@ -226,11 +261,14 @@ def main() -> None:
                              "the val side of configs/splits/NAME.yml, e.g. "
                              "davis_person=runs/teacher_boxes/davis_person (SCRFD, the teacher, "
                              "is not scored there)")
+    parser.add_argument("--methods", nargs="*", default=list(METHODS), choices=list(METHODS),
+                        help="which detectors to run (default: all)")
     parser.add_argument("--limit", type=int, help="score only the first N images of each set")
     parser.add_argument("--out", required=True, help="folder for results.json and table.md")
     args = parser.parse_args()
     empty = split_backgrounds(Path(args.backgrounds), "val")
-    sets = held_out_sets(Path(args.celebamask), Path(args.lfw), Path(args.scenes) if args.scenes else None)
+    sets = held_out_sets(args.celebamask and Path(args.celebamask), args.lfw and Path(args.lfw),
+                         [Path(f) for f in args.scenes])
     real = real_frame_sets(args.real_frames)
     face_ids = list(load_schema("celebamask_hq").face_class_ids)
     methods = {"ours": lambda: our_detector(args.detector, args.weights, args.detector_opts),
@@ -238,7 +276,7 @@ def main() -> None:
                "MediaPipe full-range": lambda: mediapipe_detector(True, args.mediapipe_threshold),
                "SCRFD-2.5G": lambda: scrfd_detector(Path(args.scrfd_onnx), args.scrfd_threshold)}
     rows, skipped = {}, {}
-    for method, make in methods.items():
+    for method, make in ((m, methods[m]) for m in args.methods):
         try:
             detect = make()
         except ImportError as exc:

@@ -11,8 +11,8 @@ share of pixels labelled skin or hair: every one of them is invented.
 
 Sets (all held out from training): celebamask_1k val (faces fill the photo), lfw_parts val (a
 third of the photo, other pose and light), face scenes val (tools/make_face_scenes.py --split
-val: 20-360 px faces with or without their photo around them in 640x360 scenes), and the
-person-free backgrounds.
+val: faces with or without their photo around them, at the sizes and scene size its meta.json
+gives), and the person-free backgrounds.
 
 Example:
   python bench/face_pipeline.py --pipeline configs/pipeline_faces.yml \\
@@ -73,11 +73,12 @@ def main() -> None:
     parser.add_argument("--celebamask", default=str(ROOT.parent / "shared" / "data" / "celebamask_1k"))
     parser.add_argument("--lfw", default=str(ROOT.parent / "shared" / "data" / "lfw_parts"))
     parser.add_argument("--backgrounds", default=str(ROOT.parent / "shared" / "data" / "davis_backgrounds"))
-    parser.add_argument("--scenes", help="face scenes made with tools/make_face_scenes.py --split val")
+    parser.add_argument("--scenes", nargs="*", default=[],
+                        help="folders of face scenes made with tools/make_face_scenes.py --split val")
     parser.add_argument("--limit", type=int, help="score only the first N images of each set")
     parser.add_argument("--out", required=True, help="folder for results.json and table.md")
     args = parser.parse_args()
-    sets = held_out_sets(Path(args.celebamask), Path(args.lfw), Path(args.scenes) if args.scenes else None)
+    sets = held_out_sets(Path(args.celebamask), Path(args.lfw), [Path(f) for f in args.scenes])
     empty = split_backgrounds(Path(args.backgrounds), "val")
     rows: Dict[str, Dict[str, float]] = {}
     for path in args.pipeline:
