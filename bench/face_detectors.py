@@ -234,7 +234,7 @@ def write_results(out: Path, rows: Dict[str, Dict[str, float]], skipped: Dict[st
     print("\n".join(lines))
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--detector", required=True, help="our stage-1 config")
@@ -265,7 +265,11 @@ def main() -> None:
                         help="which detectors to run (default: all)")
     parser.add_argument("--limit", type=int, help="score only the first N images of each set")
     parser.add_argument("--out", required=True, help="folder for results.json and table.md")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
     empty = split_backgrounds(Path(args.backgrounds), "val")
     sets = held_out_sets(args.celebamask and Path(args.celebamask), args.lfw and Path(args.lfw),
                          [Path(f) for f in args.scenes])
