@@ -10,9 +10,10 @@ import json
 import shutil
 import warnings
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import facevid.paddle_env  # noqa: F401  (before paddle)
+import numpy as np
 import paddle
 
 from facevid.errors import UserError
@@ -39,8 +40,10 @@ def save_state_dict(path: Path, state: Dict[str, Any]) -> None:
 
 def load_weights(path: Path, model: paddle.nn.Layer, new_layers_ok: bool = False) -> List[str]:
     """Load parameters, failing clearly when they do not fit the model the config builds. With
-    `new_layers_ok` (fine-tuning a model that adds a head, e.g. a learned alpha) parameters the
-    file lacks keep their initial values; returns their names."""
+    `new_layers_ok` (fine-tuning a model that adds a head, e.g. a learned alpha, or an input
+    channel, e.g. the previous frame's mask) parameters the file lacks keep their initial
+    values and convolutions that take more input channels start with the new ones at zero;
+    returns what was not loaded as it was."""
     state = _read_state_dict(Path(path))
     own = model.state_dict()
     missing = sorted(set(own) - set(state))
@@ -49,6 +52,11 @@ def load_weights(path: Path, model: paddle.nn.Layer, new_layers_ok: bool = False
                         f"(e.g. {missing[0]}); were they trained with another config?")
     for key, value in own.items():
         if key in state and list(state[key].shape) != list(value.shape):
+            if new_layers_ok and _grown_input(np.asarray(state[key]), value.shape):
+                missing.append(f"{key} (input channels {state[key].shape[1]} -> {value.shape[1]}, "
+                               "the new ones at zero)")
+                state[key] = _zero_padded(np.asarray(state[key], np.float32), value.shape)
+                continue
             raise UserError(f"{path}: parameter {key} has shape {list(state[key].shape)} but the "
                             f"config builds {list(value.shape)}; the weights were trained for a "
                             "different model or number of classes")
@@ -56,6 +64,21 @@ def load_weights(path: Path, model: paddle.nn.Layer, new_layers_ok: bool = False
         warnings.simplefilter("ignore")
         model.set_state_dict({k: v for k, v in state.items() if k in own})
     return missing
+
+
+def _grown_input(weight: np.ndarray, shape: Sequence[int]) -> bool:
+    """A convolution that takes more input channels than the file's (a model that adds an input,
+    e.g. the previous frame's mask, stage2_seg.temporal), all else alike."""
+    return (weight.ndim == 4 and len(shape) == 4 and weight.shape[1] < shape[1]
+            and [weight.shape[0], *weight.shape[2:]] == [shape[0], *shape[2:]])
+
+
+def _zero_padded(weight: np.ndarray, shape: Sequence[int]) -> np.ndarray:
+    """The file's weight with the new input channels at zero: the model starts out computing
+    what the file's did, whatever the new input holds."""
+    out = np.zeros(list(shape), np.float32)
+    out[:, : weight.shape[1]] = weight
+    return out
 
 
 def load_pretrained_backbone(path: Path, model: paddle.nn.Layer) -> None:

@@ -140,8 +140,8 @@ def _start(cfg: ModelConfig, out_dir: Path, task: Task, resume: bool,
         if cfg.train.init_weights:    # before any folder is made
             new = load_weights(Path(cfg.train.init_weights), task.model, new_layers_ok=True)
             if new:
-                tqdm.write(f"train.init_weights: {len(new)} parameters of this model are not in "
-                           f"the file and start fresh (e.g. {new[0]})")
+                tqdm.write(f"train.init_weights: {len(new)} parameters of this model start fresh "
+                           f"or grown from the file (e.g. {new[0]})")
         if write:
             _create(out_dir)
             write_json(out_dir / "config.json", to_dict(cfg))

@@ -1,5 +1,6 @@
 """The previous-mask channel: simulated in training, fed by the pipeline at inference."""
 import numpy as np
+import pytest
 
 import stage2_seg  # noqa: F401  (sets FLAGS_set_to_1d before paddle)
 
@@ -86,3 +87,23 @@ def test_probability_smoothing_blends_the_previous_frame_and_resets_at_a_cut():
     np.testing.assert_allclose(second, (first + (1 - first)) / 2, atol=1e-6)
     pipe.new_video()
     assert pipe(frame).probs[1, 0, 0] > 0.99      # after a cut: no memory
+
+
+def test_a_three_channel_model_starts_its_previous_mask_variant_computing_the_same(tmp_path):
+    """init_weights from an RGB model into one that also reads the previous mask: the first
+    convolution's new input channel starts at zero, so the output ignores the mask at first."""
+    import paddle
+    from facevid.runtime.checkpoint import load_weights, save_weights
+    from stage2_seg.models.mobile_seg import MobileLRASPP
+    rgb = MobileLRASPP(num_classes=2, decoder_channels=8)
+    save_weights(tmp_path / "w.pdparams", rgb)
+    temporal = MobileLRASPP(num_classes=2, in_channels=4, decoder_channels=8)
+    grown = load_weights(tmp_path / "w.pdparams", temporal, new_layers_ok=True)
+    assert len(grown) == 1 and "input channels 3 -> 4" in grown[0]
+    rgb.eval(), temporal.eval()
+    x = paddle.rand([1, 3, 64, 48]) * 2 - 1
+    mask = paddle.rand([1, 1, 64, 48])
+    np.testing.assert_allclose(temporal(paddle.concat([x, mask], axis=1))[0].numpy(),
+                               rgb(x)[0].numpy(), atol=1e-5)
+    with pytest.raises(Exception, match="shape"):          # only a fine-tuning may grow it
+        load_weights(tmp_path / "w.pdparams", temporal)
