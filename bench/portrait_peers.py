@@ -41,6 +41,9 @@ from pipeline.pipeline import Pipeline
 
 ROOT = Path(__file__).resolve().parent.parent
 Segment = Callable[[np.ndarray], np.ndarray]      # RGB frame -> 0/1 person mask H x W
+# The photo sets of the cross-source validation (tools/make_portrait_val.py): unrelated photos,
+# each run as a video of its own, so nothing (boxes, a previous mask) carries from one to the next.
+PHOTO_CLIPS = ("celebamask", "lfw")
 COLUMNS = ("J", "F", "JF", "J_decay", "F_decay", "flicker", "ms_per_frame")
 
 
@@ -108,7 +111,7 @@ def score(segment: Segment, frames: List[Tuple[str, np.ndarray, np.ndarray]],
     evaluator = SegEvaluator(2)
     seconds, clip = [], None
     for name, image, label in frames:
-        if name != clip:
+        if name != clip or name in PHOTO_CLIPS:     # every unrelated photo starts afresh
             new_video()
             clip = name
         tic = time.perf_counter()

@@ -42,7 +42,8 @@ def evaluate(model: paddle.nn.Layer, cfg: SegConfig, reader: Optional[Reader] = 
             if cfg.eval.lowres_scale is not None:     # footage of a lower resolution
                 image = low_resolution(image, cfg.eval.lowres_scale)
             if parser.in_channels == 4:
-                if ref.clip != clip:        # a clip starts with no previous mask
+                # a clip starts with no previous mask, and so does every unrelated photo
+                if ref.clip != clip or ref.clip in cfg.eval.photo_clips:
                     clip, prev_fg = ref.clip, np.zeros(label.shape, np.float32)
                 image = with_prev_channel(image, prev_fg)
             logits = parser.frame_logits(image, gt_crop_boxes(cfg, label))

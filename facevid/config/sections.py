@@ -206,6 +206,9 @@ class SegEval:
     # validation) or JF (DAVIS J&F averaged over its clips: with a validation of one clip per
     # source, each source weighs the same, which is what predicts footage from elsewhere).
     best_metric: str = spec("miou", choices=("miou", "mean_f1", "JF"))
+    # Validation clips whose frames are unrelated photos (a cross-source validation's photo
+    # sets): a model that reads the previous frame's mask gets none for each of their frames.
+    photo_clips: List[str] = spec(factory=list)
 
 
 @dataclass(kw_only=True)

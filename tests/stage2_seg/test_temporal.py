@@ -71,6 +71,18 @@ def test_the_four_channel_model_trains_on_and_parses_with_or_without_a_previous_
     cfg.eval.lowres_scale = 0.1
     evaluate(model, cfg, show_progress=False)
     assert seen == [((96, 128, 3), 0.1)] * 2
+    # The second frame gets the first one's mask; not so in a clip of unrelated photos.
+    cfg.eval.lowres_scale = None
+    prev_masks = []
+    real_prev = evaluation.with_prev_channel
+    monkeypatch.setattr(evaluation, "with_prev_channel",
+                        lambda image, prev: prev_masks.append(prev.copy()) or real_prev(image, prev))
+    evaluate(model, cfg, show_progress=False)
+    assert not prev_masks[0].any() and prev_masks[1].any()
+    prev_masks.clear()
+    cfg.eval.photo_clips = ["clip_0000"]
+    evaluate(model, cfg, show_progress=False)
+    assert not prev_masks[0].any() and not prev_masks[1].any()
 
 
 def test_probability_smoothing_blends_the_previous_frame_and_resets_at_a_cut():
