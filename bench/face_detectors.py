@@ -26,14 +26,15 @@ import argparse
 import json
 import time
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
 from facevid.cli import run_main
+from facevid.config.sections import BoxSetEntry
 from facevid.boxes.crops import boxes_mask, region_boxes
 from facevid.boxes.detections import Detections, box_iou, crop_boxes
+from facevid.boxes.mask_boxes import CATEGORIES, FACE
 from facevid.io.files import read_image, write_json, write_text
 from facevid.data.readers import ChallengeClips, ImageMaskFolder, Reader
 from facevid.data.schema import load_schema
@@ -41,7 +42,7 @@ from facevid.data.splits import read_split_file, select_frames
 from facevid.errors import UserError
 from facevid.synthetic.face_scenes import split_backgrounds
 from stage1_detect.box_sets import BoxSet, open_box_set, zoom_to_face
-from stage1_detect.evaluate import coco_ap
+from stage1_detect.evaluate import add_coco_frame, coco_ap
 
 ROOT = Path(__file__).resolve().parent.parent
 Detect = Callable[[np.ndarray], Tuple[np.ndarray, np.ndarray]]   # RGB -> boxes N x 4 xyxy, scores N
@@ -80,7 +81,7 @@ def our_detector(config: str, weights: str, opts: List[str]) -> Detect:
 
     def run(frame: np.ndarray) -> np.ndarray:
         dets = detector(frame)
-        face = dets.class_ids == 1
+        face = dets.class_ids == FACE
         return dets.boxes[face], dets.scores[face]
     return run
 
@@ -151,8 +152,8 @@ def real_frame_sets(specs: List[str]) -> Dict[str, BoxSet]:
     out = {}
     for spec in specs:
         name, _, folder = spec.partition("=")
-        entry = SimpleNamespace(root=folder, share=1.0, split_file=ROOT / "configs" / "splits" / f"{name}.yml",
-                                sure_score=0.5, unsure_score=0.3, zoom_prob=0.0, zoom_face_px=[24, 160])
+        entry = BoxSetEntry(root=folder, share=1.0,           # the training's sure/unsure scores
+                            split_file=str(ROOT / "configs" / "splits" / f"{name}.yml"))
         frames = open_box_set(entry, side="val")
         out[f"{name} val, real frames (SCRFD's sure faces)"] = frames
         out[f"{name} val, real frames zoomed to 48-192 px faces"] = ZoomedFrames(frames)
@@ -163,7 +164,7 @@ def score_real(detect: Detect, frames: BoxSet, limit: Optional[int]) -> Dict[str
     """Ours against the teacher's sure faces on held-out real frames of people: AP50, recall at
     IoU 0.5, and boxes that overlap no teacher face (IoU < 0.3) per frame, an upper bound on
     false boxes (the teacher misses some faces)."""
-    gt = {"images": [], "annotations": [], "categories": [{"id": 1, "name": "face"}]}
+    gt = {"images": [], "annotations": [], "categories": [c for c in CATEGORIES if c["id"] == FACE]}
     results, hits, truths, stray, seconds = [], 0, 0, 0, []
     n = len(frames) if limit is None else min(limit, len(frames))
     for i in range(n):
@@ -171,12 +172,8 @@ def score_real(detect: Detect, frames: BoxSet, limit: Optional[int]) -> Dict[str
         tic = time.perf_counter()
         boxes, scores = detect(image)
         seconds.append(time.perf_counter() - tic)
-        gt["images"].append({"id": i + 1, "width": image.shape[1], "height": image.shape[0]})
-        gt["annotations"] += [{"id": len(gt["annotations"]) + k + 1, "image_id": i + 1, "category_id": 1,
-                               "bbox": [x0, y0, x1 - x0, y1 - y0], "area": (x1 - x0) * (y1 - y0), "iscrowd": 0}
-                              for k, (x0, y0, x1, y1) in enumerate(truth.tolist())]
-        results += [{"image_id": i + 1, "category_id": 1, "score": float(sc), "bbox": [x0, y0, x1 - x0, y1 - y0]}
-                    for (x0, y0, x1, y1), sc in zip(boxes.tolist(), scores)]
+        add_coco_frame(gt, results, (image.shape[1], image.shape[0]), truth, [FACE] * len(truth),
+                       Detections(boxes, scores, np.full(len(boxes), FACE)))
         truths += len(truth)
         overlap = box_iou(truth, boxes) if len(truth) and len(boxes) else np.zeros((len(truth), len(boxes)))
         hits += int((overlap.max(1, initial=0) >= 0.5).sum())

@@ -6,7 +6,7 @@ parsed), and detection time per frame."""
 import contextlib
 import io
 import time
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from pycocotools.coco import COCO
@@ -39,6 +39,21 @@ def coco_ap(gt: Dict[str, Any], results: list) -> Dict[str, float]:
     return {"AP": float(evaluator.stats[0]), "AP50": float(evaluator.stats[1])}
 
 
+def add_coco_frame(gt: Dict[str, Any], results: list, size: Tuple[int, int], truth: np.ndarray,
+                   truth_classes: Sequence[int], dets: Detections) -> None:
+    """One frame (W, H) into the COCO dicts coco_ap scores: its true boxes (M x 4 xyxy) with
+    their category ids, and the detections with their scores."""
+    image_id = len(gt["images"]) + 1
+    gt["images"].append({"id": image_id, "width": size[0], "height": size[1]})
+    for (x0, y0, x1, y1), cls in zip(truth.tolist(), list(truth_classes)):
+        gt["annotations"].append({
+            "id": len(gt["annotations"]) + 1, "image_id": image_id, "category_id": int(cls),
+            "bbox": [x0, y0, x1 - x0, y1 - y0], "area": (x1 - x0) * (y1 - y0), "iscrowd": 0})
+    for (x0, y0, x1, y1), score, cls in zip(dets.boxes.tolist(), dets.scores, dets.class_ids):
+        results.append({"image_id": image_id, "category_id": int(cls), "score": float(score),
+                        "bbox": [x0, y0, x1 - x0, y1 - y0]})
+
+
 def _hits(truth: np.ndarray, boxes: np.ndarray, iou: float) -> int:
     """How many true boxes some box overlaps by at least `iou`."""
     if not len(truth) or not len(boxes):
@@ -64,16 +79,8 @@ class DetectorEvaluator:
             raw: Detections, dets: Detections, seconds: float) -> None:
         """One frame: true boxes (M x 4) with category ids (M), the mask of its face pixels
         (H x W bool), the raw detections, those at the operating point, and the time taken."""
-        image_id = len(self.gt["images"]) + 1
         h, w = face_mask.shape
-        self.gt["images"].append({"id": image_id, "width": w, "height": h})
-        for (x0, y0, x1, y1), cls in zip(truth.tolist(), truth_classes.tolist()):
-            self.gt["annotations"].append({
-                "id": len(self.gt["annotations"]) + 1, "image_id": image_id, "category_id": int(cls),
-                "bbox": [x0, y0, x1 - x0, y1 - y0], "area": (x1 - x0) * (y1 - y0), "iscrowd": 0})
-        for (x0, y0, x1, y1), score, cls in zip(raw.boxes.tolist(), raw.scores, raw.class_ids):
-            self.results.append({"image_id": image_id, "category_id": int(cls), "score": float(score),
-                                 "bbox": [x0, y0, x1 - x0, y1 - y0]})
+        add_coco_frame(self.gt, self.results, (w, h), truth, truth_classes, raw)
         # Merging grows boxes (good for coverage, bad for IoU): recall is given both ways.
         unmerged = raw.select(raw.scores >= self.score_threshold)
         for c in self.total:

@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from facevid.config.load import load_config
+from facevid.config.sections import BoxSetEntry
 from facevid.errors import ConfigError, UserError
 from facevid.io.files import write_image
 from stage1_detect.box_sets import open_box_set, zoom_to_face
@@ -57,9 +58,7 @@ def test_teacher_boxes_are_cached_once_and_resume_where_they_stopped(tmp_path):
 def _box_set(tmp_path, **entry):
     images, out = _frames(tmp_path / "frames"), tmp_path / "boxes"
     write_teacher_boxes(images, out, FakeTeacher(), min_score=0.3)
-    fields = {"root": str(out), "share": 0.5, "split_file": None, "sure_score": 0.5,
-              "unsure_score": 0.3, "zoom_prob": 0.0, "zoom_face_px": [24.0, 160.0], **entry}
-    return open_box_set(type("Entry", (), fields))
+    return open_box_set(BoxSetEntry(**{"root": str(out), "share": 0.5, "zoom_prob": 0.0, **entry}))
 
 
 def test_a_box_set_keeps_sure_faces_and_leaves_out_frames_with_an_unsure_one(tmp_path):
