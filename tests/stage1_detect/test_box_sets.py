@@ -108,3 +108,8 @@ def test_detector_samples_draw_box_set_frames_by_their_share(tmp_path, synth_roo
     assert len(kept) == 3
     with pytest.raises(ConfigError, match="person_boxes=false"):
         load_config(config, MICRO_DET + opts[:2])
+    for bad, message in (({"unsure_score": 0.6}, "above sure_score"), ({"share": 1.0}, "leave room"),
+                         ({"zoom_face_px": [50, 20]}, "low <= high")):
+        config = write_yaml("bad.yml", {"_base_": str(TINY_DET), "data": {"box_sets": [{**entry, **bad}]}})
+        with pytest.raises(ConfigError, match=message):
+            load_config(config, MICRO_DET + opts)
