@@ -19,7 +19,8 @@ from facevid.config.load import load_config
 from facevid.config.pipelines import ALPHA_SOURCES, NO_DETECTION, GrabCutSettings, ModelEntry, PipelineConfig
 from facevid.config.sections import ModelConfig
 from facevid.boxes.crops import union_box
-from facevid.boxes.detections import Detections, DetectorProtocol, ParserProtocol
+from facevid.boxes.detections import Detections, DetectorProtocol, ParserProtocol, grow_to_regions
+from facevid.boxes.mask_boxes import person_boxes
 from facevid.errors import ConfigError
 from facevid.io.frames import as_rgb_frame
 from facevid.data.schema import ClassSchema
@@ -27,6 +28,7 @@ from postprocess.ensemble import channel_argmax, hard_vote, soft_vote
 from postprocess.grabcut import refine_labels
 
 STAGES = ("detect", "parse", "postprocess")
+MIN_REGION_PIXELS = 50    # smaller regions of a frame's mask do not grow the next frame's boxes
 Box = Tuple[int, int, int, int]
 
 
@@ -63,8 +65,13 @@ class Pipeline:
     def __init__(self, parsers: Sequence[ParserProtocol], detector: Optional[DetectorProtocol] = None,
                  ensemble: str = "hard", resize: str = "bilinear",
                  grabcut: GrabCutSettings = GrabCutSettings(), smoothing: float = 0.0,
-                 no_detection: str = "background", alpha: str = "probability"):
+                 no_detection: str = "background", alpha: str = "probability",
+                 grow_to_previous_mask: bool = False):
         self.parsers, self.detector = list(parsers), detector
+        if grow_to_previous_mask and detector is None:
+            raise ConfigError("grow_to_previous_mask grows the detector's boxes; this pipeline "
+                              "has no detector (remove the key or add a detector)")
+        self.grow_to_previous_mask = grow_to_previous_mask
         if no_detection not in NO_DETECTION:
             raise ConfigError(f"no_detection must be one of {NO_DETECTION}, got {no_detection!r}")
         if alpha not in ALPHA_SOURCES:
@@ -136,12 +143,13 @@ class Pipeline:
             if cfg.detect_every is not None:
                 detector.point = replace(detector.point, detect_every=cfg.detect_every)
         return cls(parsers, detector, cfg.ensemble, cfg.resize, cfg.grabcut,
-                   cfg.smoothing, cfg.no_detection, cfg.alpha)
+                   cfg.smoothing, cfg.no_detection, cfg.alpha, cfg.grow_to_previous_mask)
 
     def new_video(self) -> None:
         """Forget the boxes and the mask carried over from the previous frames."""
         self._frame_size = None
         self._prev_fg = None
+        self._prev_regions: Optional[np.ndarray] = None   # boxes of the last frame's mask regions
         self._prev_probs: Optional[np.ndarray] = None
         if self.detector is not None:
             from stage1_detect.detector import VideoDetector
@@ -164,7 +172,21 @@ class Pipeline:
         self._frame_size = size
         tic = time.perf_counter()
         dets = self.video_detector(frame) if self.video_detector is not None else Detections.empty()
+        if self.grow_to_previous_mask and self._prev_regions is not None:
+            dets = grow_to_regions(dets, self._prev_regions)
         return self.parse(frame, dets, {"detect": time.perf_counter() - tic})
+
+    def _remember(self, mean: np.ndarray, labels: np.ndarray, window: Box) -> None:
+        """What the next frame reads of this one: the foreground probability (parsers with a
+        4th channel) and the boxes of the mask's regions (grow_to_previous_mask). `labels` is
+        background outside `window` (the crops' union), so its regions are found inside it."""
+        if any(p.in_channels == 4 for p in self.parsers):
+            self._prev_fg = 1.0 - mean[0]
+        if self.grow_to_previous_mask:
+            x0, y0, x1, y1 = window
+            inside = labels[y0:y1, x0:x1]
+            regions = np.array(person_boxes(inside, min_pixels=MIN_REGION_PIXELS), np.float32)
+            self._prev_regions = regions.reshape(-1, 4) + np.array([x0, y0, x0, y0], np.float32)
 
     def _input_for(self, parser: Any, frame: np.ndarray) -> np.ndarray:
         """The frame, with the previous frame's foreground probability as a 4th channel for a
@@ -212,8 +234,7 @@ class Pipeline:
             labels = refine_labels(frame, voted, mean, self.grabcut.band, self.grabcut.confident,
                                    self.grabcut.iterations)
         seconds["postprocess"] = time.perf_counter() - tic
-        if any(p.in_channels == 4 for p in self.parsers):     # the next frame's 4th channel
-            self._prev_fg = 1.0 - mean[0]
+        self._remember(mean, labels, (x0, y0, x1, y1))
         return FrameResult(labels, mean.astype(np.float32, copy=False), probs, voted, dets,
                            crops[self.parsers[0].name], seconds,
                            alpha=sum(alphas) / len(alphas) if alphas else None)

@@ -124,6 +124,24 @@ def merge_duplicates(dets: Detections, iou: float = 0.5) -> Detections:
                       np.array(out_ids, np.int64))
 
 
+def grow_to_regions(dets: Detections, regions: np.ndarray) -> Detections:
+    """Each detection grown to enclose every region box (M x 4 xyxy) it overlaps; regions that
+    overlap no detection are dropped. For video, the regions are the previous frame's mask:
+    the parser's mask reaches the legs and arms a detector at low resolution cuts off, and a
+    region the detector no longer supports does not live on (a false person would persist)."""
+    if not len(dets) or not len(regions):
+        return dets
+    tl = np.maximum(dets.boxes[:, None, :2], regions[None, :, :2])
+    br = np.minimum(dets.boxes[:, None, 2:], regions[None, :, 2:])
+    overlaps = np.all(br > tl, axis=2)                   # N x M: positive-area intersection
+    boxes = dets.boxes.copy()
+    for i, hits in enumerate(overlaps):
+        if hits.any():
+            boxes[i, :2] = np.minimum(boxes[i, :2], regions[hits, :2].min(0))
+            boxes[i, 2:] = np.maximum(boxes[i, 2:], regions[hits, 2:].max(0))
+    return Detections(boxes, dets.scores, dets.class_ids)
+
+
 def crop_boxes(dets: Detections, frame_size: Tuple[int, int], margin: float, square: bool,
                class_id: Optional[int] = None, fallback_whole_frame: bool = True) -> List[IntBox]:
     """Crop boxes for stage 2: each detection (of `class_id`, or all) grown by `margin`,

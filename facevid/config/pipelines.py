@@ -75,6 +75,10 @@ class PipelineConfig:
     # between (facevid.boxes.tracking); null: the detector config's infer.detect_every (a
     # whole-frame model as the detector has none: every frame).
     detect_every: Optional[int] = spec(None, low=1, high=1e6)
+    # Video: grow each detection to enclose the regions of the previous frame's mask that it
+    # overlaps (facevid.boxes.detections.grow_to_regions). The portrait default: its whole-frame
+    # finder at 256x144 loses thin legs that the person model then never sees.
+    grow_to_previous_mask: bool = spec(False)
     # The alpha of the alpha PNGs and the composite: "probability" (a ramp of the person
     # probability, postprocess/composite.py) or "learned" (the parser's AlphaHead, trained on a
     # teacher's mattes; a parser without one falls back to the probability).

@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from facevid.boxes.detections import BoxCarrier, Detections, box_iou, crop_boxes, merge_duplicates
+from facevid.boxes.detections import (BoxCarrier, Detections, box_iou, crop_boxes, grow_to_regions,
+                                      merge_duplicates)
 
 
 def _dets(boxes, scores, classes):
@@ -48,3 +49,17 @@ def test_box_carrier_reuses_last_boxes_for_a_few_missed_frames():
     assert len(carry(Detections.empty())) == 1 and len(carry(Detections.empty())) == 1
     assert len(carry(Detections.empty())) == 0       # third miss in a row: give up
     assert len(carry(seen)) == 1
+
+
+def test_grow_to_regions_encloses_overlapping_regions_and_drops_lone_ones():
+    dets = _dets([[10, 10, 20, 20], [50, 50, 60, 60]], [0.9, 0.4], [2, 2])
+    regions = np.array([[15, 12, 30, 40],      # overlaps the first box: it grows to enclose it
+                        [18, 5, 22, 11],       # overlaps the first too (above it)
+                        [20, 20, 25, 25],      # touches the first box's corner only: no
+                        [80, 80, 90, 90]],     # overlaps nothing: dropped, not a new box
+                       np.float32)
+    grown = grow_to_regions(dets, regions)
+    np.testing.assert_allclose(grown.boxes, [[10, 5, 30, 40], [50, 50, 60, 60]])
+    np.testing.assert_allclose(grown.scores, [0.9, 0.4])
+    assert len(grow_to_regions(Detections.empty(), regions)) == 0
+    np.testing.assert_allclose(grow_to_regions(dets, np.zeros((0, 4), np.float32)).boxes, dets.boxes)
