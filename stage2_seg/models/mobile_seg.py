@@ -11,6 +11,11 @@ the input, not an eighth.
 Inputs follow the project's normalisation, (x / 255 - 0.5) / 0.5 (stage2_seg.preprocess); the
 backbone re-normalises to ImageNet's statistics inside (facevid.pretrained.mobilenet). A 4th
 input channel (the previous frame's mask, stage2_seg.temporal) starts at zero.
+
+With `edge_head` the recipe's EdgeHead (stage2_seg.models.eanet) reads the stride-4 backbone
+features beside the decoder, predicts a boundary logit (the `edge` output, for EdgeBCELoss) and
+adds its features into the decoder's before the classifier (EANet's `add` fusion). The fusion's
+batch norm starts at zero, so a head added to trained weights starts out changing nothing.
 """
 from typing import Tuple
 
@@ -21,6 +26,7 @@ from paddleseg.cvlibs import manager
 from paddleseg.models import layers
 
 from facevid.pretrained.mobilenet import TAP_CHANNELS, MobileNetV2Taps
+from stage2_seg.models.eanet import EdgeHead
 
 
 @manager.BACKBONES.add_component
@@ -92,14 +98,18 @@ class AlphaHead(nn.Layer):
 class MobileLRASPP(nn.Layer):
     """MobileNetV2 + Lite R-ASPP + top-down decoder to stride 4 -> logits at the input size.
 
-    In training returns {"seg": logits} (and "alpha" with `alpha_head`); in eval `[logits]` like
-    PaddleSeg's models, or `[logits, alpha]`."""
+    In training returns {"seg": logits} (and "alpha" with `alpha_head`, "edge" with
+    `edge_head`); in eval `[logits]` like PaddleSeg's models, or `[logits, alpha]`."""
 
     def __init__(self, num_classes: int, in_channels: int = 3, decoder_channels: int = 64,
-                 align_corners: bool = False, alpha_head: bool = False):
+                 align_corners: bool = False, alpha_head: bool = False,
+                 edge_head: bool = False, edge_channels: int = 16):
         super().__init__()
-        self.training_outputs = ("seg", "alpha") if alpha_head else ("seg",)
+        self.training_outputs = (("seg",) + (("alpha",) if alpha_head else ())
+                                 + (("edge",) if edge_head else ()))
         self.alpha_head = AlphaHead(decoder_channels, in_channels) if alpha_head else None
+        self.edge_head = EdgeHead(TAP_CHANNELS[0], edge_channels) if edge_head else None
+        self.edge_fuse = _zero_conv_bn(edge_channels, decoder_channels) if edge_head else None
         self.backbone = MobileNetV2Features(in_channels)
         self.head = LiteRASPP(TAP_CHANNELS[-1], decoder_channels)
         self.laterals = nn.LayerList([layers.ConvBNReLU(c, decoder_channels, 1)
@@ -115,9 +125,24 @@ class MobileLRASPP(nn.Layer):
         for lateral, fuse, feat in zip(self.laterals[::-1], self.fuse[::-1], feats[-2::-1]):
             y = F.interpolate(y, feat.shape[2:], mode="bilinear", align_corners=self.align_corners)
             y = F.relu(fuse(y + lateral(feat)))
-        logits = F.interpolate(self.classifier(y), x.shape[2:], mode="bilinear",
-                               align_corners=self.align_corners)
-        if self.alpha_head is None:
-            return [logits] if not self.training else {"seg": logits}
-        alpha = self.alpha_head(y, x, logits)
-        return [logits, alpha] if not self.training else {"seg": logits, "alpha": alpha}
+        out = {}
+        if self.edge_head is not None:
+            edge_feats, edge_logit = self.edge_head(feats[0])
+            y = y + self.edge_fuse(edge_feats)
+            out["edge"] = self._up(edge_logit, x.shape[2:])
+        out["seg"] = logits = self._up(self.classifier(y), x.shape[2:])
+        if self.alpha_head is not None:
+            out["alpha"] = self.alpha_head(y, x, logits)
+        if self.training:
+            return out
+        return [logits] if self.alpha_head is None else [logits, out["alpha"]]
+
+    def _up(self, x: paddle.Tensor, size) -> paddle.Tensor:
+        return F.interpolate(x, size, mode="bilinear", align_corners=self.align_corners)
+
+
+def _zero_conv_bn(in_channels: int, out_channels: int) -> nn.Layer:
+    """A 1x1 ConvBN whose batch-norm scale starts at zero: it outputs zeros until trained."""
+    fuse = layers.ConvBN(in_channels, out_channels, 1)
+    fuse._batch_norm.weight.set_value(paddle.zeros_like(fuse._batch_norm.weight))
+    return fuse
