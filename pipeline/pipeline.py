@@ -16,7 +16,8 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from facevid.config.load import load_config
-from facevid.config.pipelines import ALPHA_SOURCES, NO_DETECTION, GrabCutSettings, ModelEntry, PipelineConfig
+from facevid.config.pipelines import (ALPHA_SOURCES, NO_DETECTION, GrabCutSettings, GuidedFilterSettings,
+                                      ModelEntry, PipelineConfig)
 from facevid.config.sections import ModelConfig
 from facevid.boxes.crops import region_boxes, union_box
 from facevid.boxes.detections import Detections, DetectorProtocol, ParserProtocol, grow_to_regions
@@ -25,6 +26,7 @@ from facevid.io.frames import as_rgb_frame
 from facevid.data.schema import ClassSchema
 from postprocess.ensemble import channel_argmax, hard_vote, soft_vote
 from postprocess.grabcut import refine_labels
+from postprocess.guided_filter import refine_probs
 
 STAGES = ("detect", "parse", "postprocess")
 MIN_REGION_PIXELS = 50    # smaller regions of a frame's mask do not grow the next frame's boxes
@@ -65,12 +67,18 @@ class Pipeline:
                  ensemble: str = "hard", resize: str = "bilinear",
                  grabcut: GrabCutSettings = GrabCutSettings(), smoothing: float = 0.0,
                  no_detection: str = "background", alpha: str = "probability",
-                 grow_to_previous_mask: bool = False):
+                 grow_to_previous_mask: bool = False,
+                 guided_filter: GuidedFilterSettings = GuidedFilterSettings(),
+                 detect_every_by_mask: int = 1):
         self.parsers, self.detector = list(parsers), detector
-        if grow_to_previous_mask and detector is None:
-            raise ConfigError("grow_to_previous_mask grows the detector's boxes; this pipeline "
-                              "has no detector (remove the key or add a detector)")
+        if (grow_to_previous_mask or detect_every_by_mask > 1) and detector is None:
+            raise ConfigError("grow_to_previous_mask and between_detections: previous_mask work on "
+                              "the detector's boxes; this pipeline has no detector (remove the key "
+                              "or add a detector)")
         self.grow_to_previous_mask = grow_to_previous_mask
+        # Video: the detector runs on every k-th frame; in between, the boxes are the regions of
+        # the previous frame's mask (between_detections: previous_mask).
+        self.detect_every_by_mask = detect_every_by_mask
         if no_detection not in NO_DETECTION:
             raise ConfigError(f"no_detection must be one of {NO_DETECTION}, got {no_detection!r}")
         if alpha not in ALPHA_SOURCES:
@@ -80,6 +88,7 @@ class Pipeline:
         # is background unless the whole-frame fallback is asked for.
         self.whole_frame_fallback = detector is None or no_detection == "whole_frame"
         self.ensemble, self.resize, self.grabcut = ensemble, resize, grabcut
+        self.guided = guided_filter
         # Video: this share of the previous frame's probabilities is blended into each frame's
         # (an exponential moving average; 0 = none), against flicker.
         self.smoothing = smoothing
@@ -139,16 +148,19 @@ class Pipeline:
                 from stage1_detect.detector import Detector as kind
             detector = kind.from_loaded(det_cfg, det.weights, _export_dir(det, det_cfg, inference),
                                         threads=cfg.threads)
-            if cfg.detect_every is not None:
+            if cfg.detect_every is not None and cfg.between_detections == "flow":
                 detector.point = replace(detector.point, detect_every=cfg.detect_every)
+        by_mask = cfg.detect_every if cfg.between_detections == "previous_mask" else None
         return cls(parsers, detector, cfg.ensemble, cfg.resize, cfg.grabcut,
-                   cfg.smoothing, cfg.no_detection, cfg.alpha, cfg.grow_to_previous_mask)
+                   cfg.smoothing, cfg.no_detection, cfg.alpha, cfg.grow_to_previous_mask,
+                   guided_filter=cfg.guided_filter, detect_every_by_mask=by_mask or 1)
 
     def new_video(self) -> None:
         """Forget the boxes and the mask carried over from the previous frames."""
         self._frame_size = None
         self._prev_fg = None
         self._prev_regions: Optional[np.ndarray] = None   # boxes of the last frame's mask regions
+        self._frame_index = 0
         self._prev_probs: Optional[np.ndarray] = None
         if self.detector is not None:
             from stage1_detect.detector import VideoDetector
@@ -170,18 +182,32 @@ class Pipeline:
             self.new_video()    # boxes from a frame of another size would crop the wrong place
         self._frame_size = size
         tic = time.perf_counter()
-        dets = self.video_detector(frame) if self.video_detector is not None else Detections.empty()
-        if self.grow_to_previous_mask and self._prev_regions is not None:
-            dets = grow_to_regions(dets, self._prev_regions)
+        dets = self._detections(frame)
         return self.parse(frame, dets, {"detect": time.perf_counter() - tic})
+
+    def _detections(self, frame: np.ndarray) -> Detections:
+        """This frame's boxes: the detector's (grown to the previous mask's regions with
+        grow_to_previous_mask), or between detector frames those regions themselves."""
+        index, self._frame_index = self._frame_index, self._frame_index + 1
+        regions = self._prev_regions
+        if index % self.detect_every_by_mask and regions is not None and len(regions):
+            return Detections(regions.copy(), np.ones(len(regions), np.float32),
+                              np.full(len(regions), self.crop_class, np.int64))
+        if self.video_detector is None:
+            return Detections.empty()
+        dets = self.video_detector(frame)
+        if self.grow_to_previous_mask and regions is not None:
+            dets = grow_to_regions(dets, regions)
+        return dets
 
     def _remember(self, mean: np.ndarray, labels: np.ndarray, window: Box) -> None:
         """What the next frame reads of this one: the foreground probability (parsers with a
-        4th channel) and the boxes of the mask's regions (grow_to_previous_mask). `labels` is
+        4th channel) and the boxes of the mask's regions (grow_to_previous_mask, boxes between
+        detector frames with between_detections: previous_mask). `labels` is
         background outside `window` (the crops' union), so its regions are found inside it."""
         if any(p.in_channels == 4 for p in self.parsers):
             self._prev_fg = 1.0 - mean[0]
-        if self.grow_to_previous_mask:
+        if self.grow_to_previous_mask or self.detect_every_by_mask > 1:
             # at half resolution (a box a pixel off is covered by the crop's margin): a quarter
             # of the connected-components work, every frame
             x0, y0, x1, y1 = window
@@ -189,6 +215,18 @@ class Pipeline:
             boxes = region_boxes(half, [1], MIN_REGION_PIXELS // 4) if half.size else []
             regions = np.array(boxes, np.float32)
             self._prev_regions = regions.reshape(-1, 4) * 2 + np.array([x0, y0, x0, y0], np.float32)
+
+    def _guided(self, frame: np.ndarray, probs: np.ndarray, window: Box,
+                crops: Dict[str, List[Box]]) -> np.ndarray:
+        """A copy of probs with the window refined by the guided filter, its radius a fraction
+        of the largest crop's side (the model's output cells grow with the crop)."""
+        x0, y0, x1, y1 = window
+        side = max(max(bx1 - bx0, by1 - by0) for boxes in crops.values() for bx0, by0, bx1, by1 in boxes)
+        out = probs.copy()
+        out[:, y0:y1, x0:x1] = refine_probs(frame[y0:y1, x0:x1], probs[:, y0:y1, x0:x1],
+                                            max(1, round(self.guided.radius * side)),
+                                            self.guided.eps, self.guided.subsample)
+        return out
 
     def _input_for(self, parser: Any, frame: np.ndarray) -> np.ndarray:
         """The frame, with the previous frame's foreground probability as a 4th channel for a
@@ -224,6 +262,9 @@ class Pipeline:
         # only inside the crops' union (the whole frame when smoothing carries other frames in).
         x0, y0, x1, y1 = ((0, 0, size[0], size[1]) if self.smoothing > 0
                           else union_box([box for boxes in crops.values() for box in boxes]))
+        if self.guided.enabled and any(crops.values()) and x1 > x0 and y1 > y0:
+            stacked = [self._guided(frame, p, (x0, y0, x1, y1), crops) for p in stacked]
+            mean = stacked[0] if len(stacked) == 1 else soft_vote(stacked)
         voted = np.zeros((size[1], size[0]), np.uint8)
         window = (slice(None), slice(y0, y1), slice(x0, x1))
         if len(stacked) > 1 and self.ensemble == "hard":

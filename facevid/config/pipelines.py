@@ -19,6 +19,17 @@ class GrabCutSettings:
 
 
 @dataclass(kw_only=True)
+class GuidedFilterSettings:
+    """Edge-aware refinement of the probabilities before the vote (postprocess.guided_filter)."""
+    enabled: bool = spec(False)
+    # The window's radius as a fraction of the largest crop's side: 0.02 is about one of the
+    # person model's output cells (it decides at stride 4 of its 192x192 input).
+    radius: float = spec(0.02, low=0, high=1, low_open=True)
+    eps: float = spec(1e-4, low=0, high=1, low_open=True)   # larger: smoother, fewer edges followed
+    subsample: int = spec(4, low=1, high=64)    # coefficients computed at 1/subsample (faster)
+
+
+@dataclass(kw_only=True)
 class OverlaySection:
     alpha: float = spec(0.5, low=0, high=1)
     fps: float = spec(10.0, low=0, high=1000, low_open=True)   # image folders only
@@ -61,6 +72,7 @@ class PipelineConfig:
     # bilinear: soft logits resized, then argmax; nearest: the reverse
     resize: str = spec("bilinear", choices=("bilinear", "nearest"))
     grabcut: GrabCutSettings = spec(factory=GrabCutSettings)
+    guided_filter: GuidedFilterSettings = spec(factory=GuidedFilterSettings)
     overlay: OverlaySection = spec(factory=OverlaySection)
     threads: int = spec(2, low=1, high=1024)    # CPU threads of Paddle Inference
     # dygraph: run the weights as they are; inference: export each model once into a cache
@@ -75,6 +87,10 @@ class PipelineConfig:
     # between (facevid.boxes.tracking); null: the detector config's infer.detect_every (a
     # whole-frame model as the detector has none: every frame).
     detect_every: Optional[int] = spec(None, low=1, high=1e6)
+    # What gives the boxes on the frames in between: "flow" (the last detections moved by
+    # optical flow) or "previous_mask" (the regions of the previous frame's mask, which costs
+    # nothing; the detector runs anyway when that mask is empty).
+    between_detections: str = spec("flow", choices=("flow", "previous_mask"))
     # Video: grow each detection to enclose the regions of the previous frame's mask that it
     # overlaps (facevid.boxes.detections.grow_to_regions). The portrait default: its whole-frame
     # finder at 256x144 loses thin legs that the person model then never sees.
@@ -102,5 +118,6 @@ class ReproduceConfig:
     main_model: str = spec("EANet-Cat")   # the model of the resize and input-size rows
     train_size_eval: List[int] = spec(required=True)   # [w, h]: the "infer at the training size" row
     grabcut: GrabCutSettings = spec(factory=GrabCutSettings)
+    guided_filter: GuidedFilterSettings = spec(factory=GuidedFilterSettings)
     published: Dict[str, Any] = spec(factory=dict)   # the entry's published scores
     path: str = derived()
