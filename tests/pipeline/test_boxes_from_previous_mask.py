@@ -4,7 +4,6 @@ frames the boxes are the previous mask's regions; with no mask to go on the dete
 import numpy as np
 import pytest
 
-from facevid.boxes.detections import Detections, OperatingPoint
 from facevid.boxes.mask_boxes import PERSON
 from facevid.config.load import load_config
 from facevid.data.schema import load_schema
@@ -12,33 +11,12 @@ from facevid.errors import ConfigError
 from pipeline.pipeline import GrabCutSettings, Pipeline
 from stage2_seg.crop_rule import CropRule
 from stage2_seg.parser import Parser
-
-
-class CountingBarDetector:
-    categories = np.array([PERSON])
-
-    def __init__(self):
-        self.point = OperatingPoint(max_missing=0)
-        self.calls = 0
-
-    def __call__(self, frame: np.ndarray) -> Detections:
-        self.calls += 1
-        ys, xs = np.nonzero(frame.min(2) == 255)
-        if not len(xs):
-            return Detections.empty()
-        box = np.array([[xs.min(), ys.min(), xs.max() + 1, ys.max() + 1]], np.float32)
-        return Detections(box, np.ones(1, np.float32), np.array([PERSON]))
-
-
-def white_is_person(batch: np.ndarray) -> np.ndarray:
-    logits = np.zeros((len(batch), 2) + batch.shape[2:], np.float32)
-    logits[:, 1] = np.where(batch.min(1) > 0.99, 5.0, -5.0)
-    return logits
+from tests.pipeline.stubs import WhiteDetector, white_is_person
 
 
 def _pipeline(every: int) -> Pipeline:
     parser = Parser(white_is_person, load_schema("portrait"), (64, 64), CropRule("person", 0.25, square=False))
-    return Pipeline([parser], CountingBarDetector(), grabcut=GrabCutSettings(enabled=False),
+    return Pipeline([parser], WhiteDetector(PERSON), grabcut=GrabCutSettings(enabled=False),
                     detect_every_by_mask=every)
 
 

@@ -12,6 +12,7 @@ from facevid.errors import ConfigError
 from pipeline.pipeline import GrabCutSettings, Pipeline
 from stage2_seg.crop_rule import CropRule
 from stage2_seg.parser import Parser
+from tests.pipeline.stubs import white_is_person
 
 BAR = (20, 8, 30, 40)     # x0, y0, x1, y1 of the white bar: 32 rows
 
@@ -30,13 +31,6 @@ class TopQuarterDetector:
         y1 = ys.min() + (ys.max() + 1 - ys.min()) // 4
         box = np.array([[xs.min(), ys.min(), xs.max() + 1, y1]], np.float32)
         return Detections(box, np.ones(1, np.float32), np.array([PERSON]))
-
-
-def white_is_person(batch: np.ndarray) -> np.ndarray:
-    """Normalised crops N x 3 x h x w -> logits: person where the pixel is white."""
-    logits = np.zeros((len(batch), 2) + batch.shape[2:], np.float32)
-    logits[:, 1] = np.where(batch.min(1) > 0.99, 5.0, -5.0)
-    return logits
 
 
 def _pipeline(grow: bool) -> Pipeline:

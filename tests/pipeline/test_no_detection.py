@@ -4,30 +4,13 @@ are known exactly."""
 import numpy as np
 import pytest
 
-from facevid.boxes.detections import Detections, OperatingPoint
 from facevid.errors import ConfigError
 from facevid.boxes.mask_boxes import FACE
 from facevid.data.schema import load_schema
 from pipeline.pipeline import GrabCutSettings, Pipeline
 from stage2_seg.crop_rule import CropRule
 from stage2_seg.parser import Parser
-
-
-class WhiteSquareDetector:
-    """A face wherever the frame is white (one box around all white pixels)."""
-    categories = np.array([FACE])
-
-    def __init__(self, detect_every: int = 1):
-        self.point = OperatingPoint(detect_every=detect_every, max_missing=0)
-        self.calls = 0
-
-    def __call__(self, frame: np.ndarray) -> Detections:
-        self.calls += 1
-        ys, xs = np.nonzero(frame.min(2) == 255)
-        if not len(xs):
-            return Detections.empty()
-        box = np.array([[xs.min(), ys.min(), xs.max() + 1, ys.max() + 1]], np.float32)
-        return Detections(box, np.ones(1, np.float32), np.array([FACE]))
+from tests.pipeline.stubs import WhiteDetector
 
 
 def everything_is_class_1(batch: np.ndarray) -> np.ndarray:
@@ -39,7 +22,7 @@ def everything_is_class_1(batch: np.ndarray) -> np.ndarray:
 def _pipeline(no_detection: str = "background", detect_every: int = 1) -> Pipeline:
     parser = Parser(everything_is_class_1, load_schema("portrait"), (16, 16),
                     CropRule("face", 0.0, square=False))
-    return Pipeline([parser], WhiteSquareDetector(detect_every), grabcut=GrabCutSettings(enabled=False),
+    return Pipeline([parser], WhiteDetector(FACE, detect_every), grabcut=GrabCutSettings(enabled=False),
                     no_detection=no_detection)
 
 
