@@ -118,6 +118,5 @@ class ReproduceConfig:
     main_model: str = spec("EANet-Cat")   # the model of the resize and input-size rows
     train_size_eval: List[int] = spec(required=True)   # [w, h]: the "infer at the training size" row
     grabcut: GrabCutSettings = spec(factory=GrabCutSettings)
-    guided_filter: GuidedFilterSettings = spec(factory=GuidedFilterSettings)
     published: Dict[str, Any] = spec(factory=dict)   # the entry's published scores
     path: str = derived()
