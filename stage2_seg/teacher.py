@@ -9,7 +9,6 @@ image_mask set (`OUT/images` links to the source images, `OUT/mattes/<rel>.png`)
 can name it as an extra set with `mask_values: matte`. A run is resumable: images whose matte
 exists are skipped, and each matte is written atomically.
 """
-import os
 from pathlib import Path
 from typing import Iterator, Optional, Tuple
 
@@ -17,7 +16,8 @@ import cv2
 import numpy as np
 
 from facevid.errors import UserError
-from facevid.io.files import read_image, write_image, write_json
+from facevid.io.files import read_image, write_image
+from facevid.io.onnx_models import onnx_session
 from facevid.io.package_files import package_file
 from facevid.data.readers import images_under
 
@@ -50,14 +50,9 @@ class ModnetTeacher:
     """rgb (H x W x 3 uint8) -> alpha (H x W float32 in [0, 1]) at the image's own size."""
 
     def __init__(self, onnx_path: Path, threads: int = 2, short_side: int = MODNET_REF_SIZE):
-        try:
-            import onnxruntime as ort
-        except ImportError:
-            raise UserError("onnxruntime is not installed: run `make train-deps`") from None
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        self.session = ort.InferenceSession(str(onnx_path), options,
-                                            providers=["CPUExecutionProvider"])
+        self.session = onnx_session(onnx_path, threads, "MODNet (one N x 3 x H x W image in, one "
+                                    "N x 1 x H x W matte out)", outputs=1, input_channels=3,
+                                    output_channels=1)
         self.input_name = self.session.get_inputs()[0].name
         self.short_side = short_side
 
@@ -78,18 +73,10 @@ def pending(images_root: Path, out: Path) -> Iterator[Tuple[Path, Path]]:
             yield image, matte
 
 
-def prepare_cache(images_root: Path, out: Path, onnx_path: Path, short_side: int) -> None:
-    """OUT/images -> the source images (a link), OUT/teacher.json says what made the mattes."""
-    out.mkdir(parents=True, exist_ok=True)
-    link = out / "images"
-    if link.is_symlink() and link.resolve() != images_root.resolve():
-        raise UserError(f"{out} holds mattes of {link.resolve()}, not {images_root}: choose "
-                        "another --out")
-    if not link.exists():
-        os.symlink(images_root.resolve(), link, target_is_directory=True)
-    write_json(out / "teacher.json", {"teacher": "MODNet", "onnx": onnx_path.name,
-                                      "short_side": short_side, "images": str(images_root.resolve()),
-                                      "matte": "8-bit PNG, alpha x 255, at the image's size"})
+def matte_settings(onnx_path: Path, short_side: int) -> dict:
+    """What a matte cache records and a resumed run must repeat (facevid.io.label_cache)."""
+    return {"teacher": "MODNet", "onnx": Path(onnx_path).name, "short_side": short_side,
+            "matte": "8-bit PNG, alpha x 255, at the image's size"}
 
 
 def write_mattes(images_root: Path, out: Path, teacher: ModnetTeacher,

@@ -20,7 +20,8 @@ from facevid.config.sections import DetConfig, SegConfig
 from facevid.cli import run_main
 from facevid.config.load import load_config
 from facevid.errors import UserError
-from facevid.io.files import atomic_dir, check_not_inputs, check_output_folder, write_json
+from facevid.io.files import write_json
+from facevid.io.output_folders import atomic_dir, check_not_inputs, check_output_folder
 from facevid.data.schema import load_schema
 from facevid.metrics.score_folders import score_folders
 

@@ -9,7 +9,7 @@ import argparse
 
 from facevid.cli import run_main
 from facevid.config.load import load_config
-from facevid.io.files import check_not_inputs, check_output_folder
+from facevid.io.output_folders import check_not_inputs, check_output_folder
 
 
 def main() -> None:

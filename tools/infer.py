@@ -35,7 +35,8 @@ from tqdm import tqdm
 from facevid.cli import run_main
 from facevid.config.load import load_config
 from facevid.errors import UserError
-from facevid.io.files import atomic_dir, check_not_inputs, check_output_folder, write_json
+from facevid.io.files import write_json
+from facevid.io.output_folders import atomic_dir, check_not_inputs, check_output_folder
 from facevid.io.video import FrameSource
 from pipeline.outputs import DEFAULT_SAVE, Backdrop, FrameOutputs, check_save_kinds
 from pipeline.pipeline import STAGES, Pipeline
@@ -95,6 +96,7 @@ def main() -> None:
         raise UserError("--video-frames is for --dir (a folder of a video's frames)")
     opts = args.opts + (["no_detection=whole_frame"] if args.whole_frame_fallback else [])
     cfg = load_config(pipeline_path, opts, stages=("pipeline",))
+    check_not_inputs(args.out, cfg.model_files())
     pipe = Pipeline.from_loaded(cfg)
     started = time.perf_counter()
     with atomic_dir(args.out, overwrite=args.overwrite) as tmp:

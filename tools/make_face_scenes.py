@@ -23,6 +23,7 @@ from tqdm import tqdm
 from facevid.cli import run_main
 from facevid.synthetic.face_scenes import SceneSettings, label_lut, make_scenes, split_backgrounds, split_faces
 from facevid.data.schema import load_schema
+from facevid.io.output_folders import check_not_inputs
 
 ROOT = Path(__file__).resolve().parent.parent
 SPLITS = ROOT / "configs" / "splits"
@@ -56,6 +57,7 @@ def main() -> None:
         parser.error("--face-px needs 1 <= MIN <= MAX")
     if not (0 <= args.context_prob <= 1 and 0 <= args.full_frame_prob <= 1):
         parser.error("--context-prob and --full-frame-prob are shares between 0 and 1")
+    check_not_inputs(args.out, [args.celebamask, args.lfw, args.backgrounds])
     schema = load_schema("celebamask_hq")
     sources = [split_faces(args.celebamask, SPLITS / "celebamask_1k.yml", args.split, label_lut([]))]
     if args.lfw:

@@ -25,7 +25,8 @@ from facevid.cli import run_main
 from facevid.data.readers import ChallengeClips
 from facevid.data.splits import read_split_file
 from facevid.errors import UserError
-from facevid.io.files import atomic_dir, write_text
+from facevid.io.files import write_text
+from facevid.io.output_folders import atomic_dir, check_not_inputs
 
 SPLITS = Path(__file__).resolve().parent.parent / "configs" / "splits"
 
@@ -66,6 +67,7 @@ def main() -> None:
     for folder in (args.celebamask / "images", args.celebamask / "labels", args.scenes):
         if not folder.is_dir():
             raise UserError(f"{folder}: folder not found")
+    check_not_inputs(args.out, [args.celebamask, args.scenes])
     with atomic_dir(args.out, args.overwrite) as tmp:
         listing = build(args.celebamask, args.scenes, tmp)
         write_text(tmp / "val.yml", "# Face parser validation: held-out close-ups and scenes "

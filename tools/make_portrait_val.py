@@ -25,7 +25,8 @@ import numpy as np
 import yaml
 
 from facevid.cli import run_main
-from facevid.io.files import atomic_dir, read_label, write_image, write_text
+from facevid.io.files import read_label, write_image, write_text
+from facevid.io.output_folders import atomic_dir, check_not_inputs
 from facevid.data.readers import matte_label
 from facevid.data.splits import read_split_file
 
@@ -72,6 +73,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--overwrite", action="store_true")
     args = parser.parse_args()
+    if args.davis_step < 1 or args.per_photo_set < 0:
+        parser.error("--davis-step must be >= 1 and --per-photo-set >= 0")
+    check_not_inputs(args.out, [args.davis, args.celebamask, args.lfw_mattes])
     with atomic_dir(args.out, args.overwrite) as tmp:
         listing = build(args, tmp)
         write_text(tmp / "val.yml", "# Portrait validation: held-out frames by source "

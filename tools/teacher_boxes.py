@@ -19,6 +19,7 @@ from tqdm import tqdm
 
 from facevid.cli import run_main
 from facevid.errors import UserError
+from facevid.io.label_cache import open_label_cache
 
 
 def main() -> None:
@@ -40,6 +41,8 @@ def main() -> None:
         raise UserError(f"--images {args.images}: folder not found")
     from stage1_detect.teacher import SCRFD_FILE, ScrfdTeacher, write_teacher_boxes
     teacher = ScrfdTeacher(args.onnx or SCRFD_FILE, threshold=args.min_score, threads=args.threads)
+    # Checked before any image is labelled: an --out that cannot hold the boxes fails now.
+    open_label_cache(args.images, args.out, {"teacher": "SCRFD-2.5G", "min_score": args.min_score})
     done = write_teacher_boxes(args.images, args.out, teacher, args.min_score,
                                progress=lambda todo: tqdm(todo, desc="teacher boxes", unit="image"))
     print(f"{done} images labelled into {args.out / 'boxes.json'}", file=sys.stderr)

@@ -17,6 +17,7 @@ from tqdm import tqdm
 
 from facevid.cli import run_main
 from facevid.errors import UserError
+from facevid.io.label_cache import open_label_cache
 
 
 def main() -> None:
@@ -35,12 +36,12 @@ def main() -> None:
         parser.error("--short-side must be >= 32 and --threads >= 1")
     if not args.images.is_dir():
         raise UserError(f"--images {args.images}: folder not found")
-    from stage2_seg.teacher import ModnetTeacher, find_modnet, prepare_cache, write_mattes
+    from stage2_seg.teacher import ModnetTeacher, find_modnet, matte_settings, write_mattes
     onnx = args.onnx or find_modnet()
     if not onnx.is_file():
         raise UserError(f"--onnx {onnx}: file not found")
-    prepare_cache(args.images, args.out, onnx, args.short_side)
-    teacher = ModnetTeacher(onnx, args.threads, args.short_side)
+    teacher = ModnetTeacher(onnx, args.threads, args.short_side)    # refuses a wrong model first
+    open_label_cache(args.images, args.out, matte_settings(onnx, args.short_side))
     written = write_mattes(args.images, args.out, teacher,
                            progress=lambda todo: tqdm(todo, desc="mattes", unit="image"))
     print(f"{written} mattes written into {args.out / 'mattes'}", file=sys.stderr)

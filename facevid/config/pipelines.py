@@ -24,8 +24,11 @@ class GuidedFilterSettings:
     enabled: bool = spec(False)
     # The window's radius as a fraction of the largest crop's side: 0.02 is about one of the
     # person model's output cells (it decides at stride 4 of its 192x192 input).
-    radius: float = spec(0.02, low=0, high=1, low_open=True)
-    eps: float = spec(1e-4, low=0, high=1, low_open=True)   # larger: smoother, fewer edges followed
+    # Bounded so the filter stays a refinement: with a window near the crop's size and eps
+    # above the image's own variance the output tends to the window's mean probability, and a
+    # person covering less than half the window disappears.
+    radius: float = spec(0.02, low=0, high=0.1, low_open=True)
+    eps: float = spec(1e-4, low=0, high=0.01, low_open=True)   # larger: smoother, fewer edges followed
     subsample: int = spec(4, low=1, high=64)    # coefficients computed at 1/subsample (faster)
 
 
@@ -100,6 +103,13 @@ class PipelineConfig:
     # teacher's mattes; a parser without one falls back to the probability).
     alpha: str = spec("probability", choices=ALPHA_SOURCES)
     path: str = derived()
+
+    def model_files(self) -> List[str]:
+        """Every config, weights file and export folder the pipeline reads (what an output
+        folder must never replace)."""
+        entries = self.parsers + ([self.detector] if self.detector is not None else [])
+        return [value for entry in entries for value in (entry.config, entry.weights, entry.export_dir)
+                if value is not None]
 
 
 @dataclass(kw_only=True)

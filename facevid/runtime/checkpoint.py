@@ -17,9 +17,13 @@ import numpy as np
 import paddle
 
 from facevid.errors import UserError
-from facevid.io.files import make_tmp_dir, remove_stale_tmp, replace_dir, write_bytes, write_json
+from facevid.io.files import write_bytes, write_json
+from facevid.io.output_folders import make_tmp_dir, remove_stale_tmp, replace_dir
 
 MODEL, OPTIMIZER, STATE = "model.pdparams", "optimizer.pdopt", "state.json"
+# A model that extends another (a learned-alpha head, an input channel) shares nearly all of
+# its parameters; a file sharing fewer than this share is another model altogether.
+MIN_SHARED_PARAMETERS = 0.5
 
 
 def _serialized(obj: Any) -> bytes:
@@ -50,6 +54,12 @@ def load_weights(path: Path, model: paddle.nn.Layer, new_layers_ok: bool = False
     if missing and not new_layers_ok:
         raise UserError(f"{path}: weights lack {len(missing)} parameters of this model "
                         f"(e.g. {missing[0]}); were they trained with another config?")
+    shared = len(own) - len(missing)
+    if shared < MIN_SHARED_PARAMETERS * len(own):
+        raise UserError(f"{path}: {_kind_of(state)}; it holds {shared} of this model's "
+                        f"{len(own)} parameters (at least {MIN_SHARED_PARAMETERS:.0%} are needed "
+                        "to start from it): name weights of this model, or of the model it "
+                        "extends by a head or an input channel")
     for key, value in own.items():
         if key in state and list(state[key].shape) != list(value.shape):
             if new_layers_ok and _grown_input(np.asarray(state[key]), value.shape):
@@ -64,6 +74,16 @@ def load_weights(path: Path, model: paddle.nn.Layer, new_layers_ok: bool = False
         warnings.simplefilter("ignore")
         model.set_state_dict({k: v for k, v in state.items() if k in own})
     return missing
+
+
+def _kind_of(state: Dict[str, Any]) -> str:
+    """What a parameter file seems to be, for an error message."""
+    keys = list(state)
+    if any(k.endswith(("_moment1_0", "_beta1_pow_acc_0")) or k == "LR_Scheduler" for k in keys):
+        return "an optimizer's state (.pdopt), not model weights"
+    if any(k.startswith(("rpn_head.", "bbox_head.")) for k in keys):
+        return "a detector's weights (stage 1)"
+    return f"weights of another model (its first parameter: {keys[0]})" if keys else "empty"
 
 
 def _grown_input(weight: np.ndarray, shape: Sequence[int]) -> bool:

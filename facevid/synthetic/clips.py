@@ -18,7 +18,8 @@ import cv2
 import numpy as np
 
 from facevid.errors import UserError
-from facevid.io.files import atomic_dir, write_image, write_json
+from facevid.io.files import write_image, write_json
+from facevid.io.output_folders import atomic_dir
 from facevid.data.schema import ClassSchema, load_schema
 from facevid.io.video import VideoWriter
 from facevid.synthetic.persons import (SKIN_TONES, PersonLook, PersonPose, draw_person,

@@ -21,8 +21,9 @@ import cv2
 import numpy as np
 
 from facevid.boxes.crops import region_boxes
-from facevid.errors import UserError
-from facevid.io.files import atomic_dir, read_image, write_image, write_json
+from facevid.errors import DataError, UserError
+from facevid.io.files import read_image, write_image, write_json
+from facevid.io.output_folders import atomic_dir
 from facevid.data.readers import IMAGE_SUFFIXES, ImageMaskFolder, Reader
 from facevid.data.schema import ClassSchema
 from facevid.data.splits import hash_split, read_split_file, select_frames
@@ -59,7 +60,13 @@ def split_faces(root: Path, split_file: Path, split: str, lut: np.ndarray) -> Fa
 
 def split_backgrounds(folder: Path, split: str) -> List[Path]:
     """The background scenes on one side of the split by sequence (never both sides)."""
+    if not Path(folder).is_dir():
+        raise DataError(f"--backgrounds {folder}: folder not found (it should hold scenes "
+                        "without people, e.g. davis_backgrounds)")
     paths = sorted(p for p in Path(folder).glob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+    if not paths:
+        raise DataError(f"--backgrounds {folder}: holds no images ({', '.join(IMAGE_SUFFIXES)}) "
+                        "at its top level; name the folder of the scene images")
     side = set(hash_split([p.stem for p in paths], BACKGROUND_VAL_FRACTION, BACKGROUND_SALT,
                           group=lambda n: n.rsplit("_", 1)[0])[split])
     return [p for p in paths if p.stem in side]

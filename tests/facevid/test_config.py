@@ -131,3 +131,10 @@ def test_a_config_saved_as_a_mapping_loads_back_the_same(tmp_path):
         cfg = load_config(path)
         again = config_from_dict(to_dict(cfg), path)
         assert to_dict(again) == to_dict(cfg) and type(again) is type(cfg)
+
+
+def test_guided_filter_settings_that_would_erase_the_person_are_refused():
+    # The probe's case: radius 1 and eps 1 made every portrait mask empty.
+    for opt, bound in (("guided_filter.radius=1", "0.1"), ("guided_filter.eps=1", "0.01")):
+        with pytest.raises(ConfigError, match=f"guided_filter.(radius|eps).*{bound}"):
+            load_config(CONFIGS / "pipeline_portrait.yml", [opt], stages=("pipeline",))

@@ -46,3 +46,47 @@ def test_a_validation_folder_with_its_own_layout_is_taken_whole(tmp_path, synth_
     assert len(val) == 1 and (val.load(0)[1] == 1).all()
     with pytest.raises(ConfigError, match="required key 'data.val_layout.label_dir' is missing"):
         load_config(TINY, ["data.val_layout={image_dir: images}"])
+
+
+def _modnet_or_skip():
+    import pytest
+    pytest.importorskip("onnxruntime", reason="onnxruntime is a training extra (make train-deps)")
+    from stage2_seg.teacher import find_modnet
+    from facevid.errors import UserError
+    try:
+        return find_modnet()
+    except UserError as err:
+        pytest.skip(f"{err}")
+
+
+def test_the_matte_tool_refuses_a_wrong_model_and_changed_settings_keeping_its_record(tmp_path):
+    """The probe's cases: a text file, a 0-byte file or the other teacher's model as --onnx
+    (tracebacks, and an existing cache's teacher.json rewritten to name it); a resume at another
+    --short-side (mattes of two sizes mixed); --out inside --images (mattes of its mattes)."""
+    import json
+    from stage1_detect.teacher import SCRFD_FILE
+    from tests.helpers import assert_one_line_error, run_tool
+    modnet = _modnet_or_skip()
+    images, out = tmp_path / "images", tmp_path / "mattes"
+    write_image(images / "a.jpg", np.full((40, 48, 3), 128, np.uint8))
+    done = run_tool("tools/teacher_mattes.py", "--images", images, "--out", out, "--short-side", "64")
+    assert done.returncode == 0, done.stderr
+    record = (out / "teacher.json").read_text()
+    (tmp_path / "text.onnx").write_text("not a model")
+    (tmp_path / "empty.onnx").write_bytes(b"")
+    bad = [(tmp_path / "text.onnx", "not a loadable ONNX model"),
+           (tmp_path / "empty.onnx", "not a loadable ONNX model")]
+    if SCRFD_FILE.is_file():
+        bad.append((SCRFD_FILE, "which is not MODNet"))
+    for onnx, needle in bad:
+        result = run_tool("tools/teacher_mattes.py", "--images", images, "--out", out, "--onnx", onnx)
+        assert_one_line_error(result, needle)
+    assert_one_line_error(run_tool("tools/teacher_mattes.py", "--images", images, "--out", out),
+                          "made with short_side 64 (now 512)")
+    assert (out / "teacher.json").read_text() == record
+    assert json.loads(record)["onnx"] == modnet.name
+    assert_one_line_error(run_tool("tools/teacher_mattes.py", "--images", images, "--out",
+                                   images / "m"), "lies inside the input")
+    (tmp_path / "f").write_text("x")
+    assert_one_line_error(run_tool("tools/teacher_mattes.py", "--images", images, "--out",
+                                   tmp_path / "f"), "is a file")

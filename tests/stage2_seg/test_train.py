@@ -9,7 +9,7 @@ import paddle
 
 from facevid.config.load import load_config
 from facevid.errors import UserError
-from facevid.runtime.checkpoint import latest_checkpoint, load_weights, save_weights
+from facevid.runtime.checkpoint import latest_checkpoint, load_weights, save_state_dict, save_weights
 from stage2_seg.components import build_model
 from facevid.data.batches import IterationBatches
 from stage2_seg.data import TrainSamples
@@ -139,6 +139,22 @@ def test_weights_round_trip_and_mismatched_weights_fail_clearly(synth_root, tmp_
         load_weights(tmp_path / "w.pdparams", build_model(lapa))
     with pytest.raises(UserError, match="weights file not found"):
         load_weights(tmp_path / "none.pdparams", model)
+
+
+def test_init_weights_refuse_a_file_of_another_model_naming_what_it_is(synth_root, tmp_path):
+    # Regression: fine-tuning (new_layers_ok) once let every parameter "start fresh", so a run
+    # from the wrong file trained from random and exited 0.
+    model = build_model(_cfg(synth_root))
+    save_state_dict(tmp_path / "opt.pdopt", {"conv_0.w_0_moment1_0": np.zeros(3, np.float32),
+                                            "LR_Scheduler": {"last_epoch": 3}})
+    save_state_dict(tmp_path / "det.pdparams", {"rpn_head.conv.weight": np.zeros(3, np.float32)})
+    for name, kind in (("opt.pdopt", "optimizer's state"), ("det.pdparams", "detector's weights")):
+        with pytest.raises(UserError, match=f"{kind}.*holds 0 of this model's"):
+            load_weights(tmp_path / name, model, new_layers_ok=True)
+    half = dict(list(model.state_dict().items())[: len(model.state_dict()) // 3])
+    save_state_dict(tmp_path / "third.pdparams", half)
+    with pytest.raises(UserError, match="at least 50% are needed"):
+        load_weights(tmp_path / "third.pdparams", model, new_layers_ok=True)
 
 
 def test_evaluate_reports_all_metrics_and_saves_predictions(synth_root, tmp_path):

@@ -11,7 +11,8 @@ import pytest
 
 from facevid.config.load import load_config
 from facevid.errors import ConfigError, DataError, UserError
-from facevid.io.files import atomic_dir, read_label, write_image
+from facevid.io.files import read_label, write_image
+from facevid.io.output_folders import atomic_dir
 from facevid.io.frames import MAX_PIXELS, as_rgb_frame
 from facevid.io.video import FrameSource, VideoWriter
 from tests.helpers import CONFIGS, MICRO_OPTS, ROOT, TINY, assert_one_line_error, run_tool
