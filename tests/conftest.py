@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from facevid.synthetic.clips import generate
-from tests.helpers import DEFAULT_SHARED_DATA, SHARED_ENV, shared_data_hidden
+from tests.helpers import DEFAULT_SHARED_DATA, SHARED_ENV, shared_data_hidden, shared_data_problem
 
 _SHARED = str(DEFAULT_SHARED_DATA.parent.resolve())
 _READ_EVENTS = {"open", "os.listdir", "os.scandir", "glob.glob"}
@@ -26,6 +26,15 @@ def _refuse_shared_reads(event: str, args: tuple) -> None:
 
 if shared_data_hidden():
     sys.addaudithook(_refuse_shared_reads)
+
+
+def pytest_sessionstart(session) -> None:
+    """A data folder that was asked for and is not there fails the run: skipping every test
+    that needs it would report green without testing anything."""
+    problem = shared_data_problem()
+    if problem is not None:
+        pytest.exit(f"{problem}: fix the path, or unset it to skip the tests that need the data",
+                    returncode=4)
 
 
 @pytest.fixture(scope="session")

@@ -34,10 +34,26 @@ MICRO_SEG = ["train.iters=2", "train.crop_size=[32,32]", "eval.size=[32,32]",
 # refuses any read under ../shared, so a test that still reaches for it fails loudly).
 SHARED_ENV = "FACEVID_SHARED_DATA"
 DEFAULT_SHARED_DATA = ROOT.parent / "shared" / "data"
+SHARED_SETS = ("davis_person", "davis_backgrounds", "celebamask_1k", "lfw_parts", "davis_unlabelled")
 
 
 def shared_data_hidden() -> bool:
     return os.environ.get(SHARED_ENV, "").strip().lower() == "none"
+
+
+def shared_data_problem() -> str | None:
+    """Why the data folder FACEVID_SHARED_DATA names cannot be used, or None. Only a folder that
+    was asked for is checked: unset, the tests that need it skip (a user's clone has none)."""
+    value = os.environ.get(SHARED_ENV)
+    if value is None or shared_data_hidden():
+        return None
+    path = Path(value)
+    if not path.is_dir():
+        return (f"{SHARED_ENV}={value!r} is not a folder ({'a file' if path.exists() else 'missing'}"
+                f"{'; note the spaces around it' if value != value.strip() else ''})")
+    if not any((path / name).is_dir() for name in SHARED_SETS):
+        return f"{SHARED_ENV}={value!r} holds none of the data sets {', '.join(SHARED_SETS)}"
+    return None
 
 
 def shared_data(name: str) -> Path | None:

@@ -87,8 +87,6 @@ def main() -> None:
     kinds = check_save_kinds(args.save or DEFAULT_SAVE[args.task])
     # Everything that needs only the inputs is checked before any model is loaded.
     frames = FrameSource(args.video, args.image, args.dir, args.max_frames)
-    check_not_inputs(args.out, [args.dir, pipeline_path, args.background] + frames.inputs())
-    check_output_folder(args.out, args.overwrite)
     if (args.background or args.blur is not None) and "composite" not in kinds:
         raise UserError("--background/--blur are for the composite output; add composite to --save")
     backdrop = Backdrop.from_args(args.background, args.blur)
@@ -96,7 +94,9 @@ def main() -> None:
         raise UserError("--video-frames is for --dir (a folder of a video's frames)")
     opts = args.opts + (["no_detection=whole_frame"] if args.whole_frame_fallback else [])
     cfg = load_config(pipeline_path, opts, stages=("pipeline",))
-    check_not_inputs(args.out, cfg.model_files())
+    check_not_inputs(args.out, [args.dir, pipeline_path, args.background] + frames.inputs()
+                     + cfg.model_files())
+    check_output_folder(args.out, args.overwrite)
     pipe = Pipeline.from_loaded(cfg)
     started = time.perf_counter()
     with atomic_dir(args.out, overwrite=args.overwrite) as tmp:
@@ -110,7 +110,7 @@ def main() -> None:
             raise
         written = outputs.close()
         if not stats["frame_names"]:
-            raise UserError("no frame was read from the input")
+            raise UserError(_nothing_read(args, frames))
         wall = time.perf_counter() - started
         n = len(stats["frame_names"])
         write_json(tmp / "summary.json", {
@@ -140,6 +140,15 @@ def _report(args, frames: FrameSource, written: dict, backdrop: Backdrop, first_
     if backdrop.image is not None and backdrop.image.shape[:2] != tuple(reversed(first_size or (0, 0))):
         print(f"note: the background ({backdrop.image.shape[1]}x{backdrop.image.shape[0]}) was "
               "resized and centre-cropped to the frame size")
+
+
+def _nothing_read(args, frames: FrameSource) -> str:
+    source = args.video or args.image or args.dir
+    if not frames.skipped:
+        return f"no frame was read from {source}"
+    listed = "; ".join(item["reason"] for item in frames.skipped[:3])
+    more = f" (and {len(frames.skipped) - 3} more)" if len(frames.skipped) > 3 else ""
+    return f"no frame was read from {source}: every entry was unreadable: {listed}{more}"
 
 
 def _input_kind(args) -> str:

@@ -58,12 +58,12 @@ def main() -> None:
     if not (0 <= args.context_prob <= 1 and 0 <= args.full_frame_prob <= 1):
         parser.error("--context-prob and --full-frame-prob are shares between 0 and 1")
     check_not_inputs(args.out, [args.celebamask, args.lfw, args.backgrounds])
+    backgrounds = split_backgrounds(Path(args.backgrounds), args.split)
     schema = load_schema("celebamask_hq")
     sources = [split_faces(args.celebamask, SPLITS / "celebamask_1k.yml", args.split, label_lut([]))]
     if args.lfw:
         lfw = label_lut([(1, schema.index("skin")), (2, schema.index("hair"))])
         sources.append(split_faces(args.lfw, SPLITS / "lfw_parts.yml", args.split, lfw))
-    backgrounds = split_backgrounds(Path(args.backgrounds), args.split)
     with tqdm(total=args.count, desc="scenes", unit="scene") as bar:
         out = make_scenes(Path(args.out), args.count, args.seed, backgrounds, sources, schema,
                           SceneSettings(size=tuple(args.size), face_px=tuple(args.face_px),
