@@ -29,7 +29,7 @@ class BoxSet:
     share: float
     zoom_prob: float
     zoom_face_px: Tuple[float, float]
-    left_out: int                # frames with an unsure face
+    left_out: int                # frames with an unsure box
 
     def __len__(self) -> int:
         return len(self.images)
@@ -56,13 +56,17 @@ def open_box_set(entry: Any, side: str = "train") -> BoxSet:
     for name in names:
         found = cache["boxes"][name]
         scores = np.array(found["scores"], np.float32)
+        if entry.negative:
+            images.append(root / name)
+            boxes.append(np.zeros((0, 4), np.float32))
+            continue
         if ((scores >= entry.unsure_score) & (scores < entry.sure_score)).any():
             left_out += 1
             continue
         images.append(root / name)
         boxes.append(np.array(found["boxes"], np.float32).reshape(-1, 4)[scores >= entry.sure_score])
     if not images:
-        raise DataError(f"{entry.root}: every frame has an unsure face; lower unsure_score")
+        raise DataError(f"{entry.root}: every frame has an unsure box; lower unsure_score")
     if not images[0].is_file():
         raise DataError(f"{images[0]}: not found; the teacher boxed {root}, which has moved: "
                         "run tools/teacher_boxes.py again")

@@ -70,7 +70,7 @@ class DetSamples:
                 if rng.random() < box_set.zoom_prob:
                     image, boxes = zoom_to_face(image, boxes, rng, self.cfg.train.image_size,
                                                 box_set.zoom_face_px)
-                return image, boxes, np.zeros(len(boxes), np.int32)    # faces: class 0
+                return image, boxes, np.zeros(len(boxes), np.int32)    # the one class: faces or people
             draw -= box_set.share
         image, label = self.reader.load(index)
         return (image, *gt_boxes(self.cfg, label))

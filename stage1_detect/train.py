@@ -29,7 +29,7 @@ def train(cfg: DetConfig, out_dir: Path, resume: bool = False,
         check_every_frame(val_reader, "validation data", show_progress)
         for entry, box_set in zip(cfg.data.box_sets, samples.box_sets):
             print(f"box set {entry.root}: {len(box_set)} frames, {box_set.left_out} left out "
-                  f"(an unsure face), {sum(map(len, box_set.boxes))} faces", file=sys.stderr)
+                  f"(an unsure box), {sum(map(len, box_set.boxes))} boxes", file=sys.stderr)
         seed_everything(cfg.seed)
         model = build_detector(cfg)
         optimizer, schedule = build_optimizer(cfg, model)

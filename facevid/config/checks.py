@@ -87,9 +87,10 @@ def validate_det(cfg: DetConfig) -> None:
 
 
 def _check_box_sets(data: Any) -> None:
-    if data.box_sets and (data.person_boxes or not data.face_boxes):
-        raise ConfigError("data.box_sets label faces only: they need data.face_boxes=true and "
-                          "data.person_boxes=false (their people carry no boxes)")
+    if data.box_sets and data.person_boxes == data.face_boxes:
+        raise ConfigError("data.box_sets label one class (faces or people): they need exactly one "
+                          "of data.face_boxes and data.person_boxes (a face detector: "
+                          "person_boxes=false; a person detector: face_boxes=false)")
     for i, entry in enumerate(data.box_sets):
         low, high = entry.zoom_face_px if len(entry.zoom_face_px) == 2 else (0, -1)
         if not 0 < low <= high:

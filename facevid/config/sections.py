@@ -107,7 +107,8 @@ class SegData(DataSection):
 
 @dataclass(kw_only=True)
 class BoxSetEntry:
-    """Real frames whose faces a teacher boxed (tools/teacher_boxes.py; stage1_detect.box_sets)."""
+    """Real frames whose faces (tools/teacher_boxes.py) or people (tools/teacher_persons.py) a
+    teacher boxed (stage1_detect.box_sets)."""
     root: str = spec(required=True)       # the folder tools/teacher_boxes.py filled
     share: float = spec(required=True, low=0, high=1, low_open=True)   # of training samples
     split_file: Optional[str] = spec(None)   # relative to the config; its train side is used
@@ -119,6 +120,9 @@ class BoxSetEntry:
     # to the training size so that the face is zoom_face_px [low, high] wide (at most 4x).
     zoom_prob: float = spec(0.7, low=0, high=1)
     zoom_face_px: List[float] = spec(factory=lambda: [24.0, 160.0])
+    # Frames known to show nobody (scenes without people): every box the teacher drew there is
+    # a false one, so each frame is trained as background only.
+    negative: bool = spec(False)
 
 
 @dataclass(kw_only=True)

@@ -106,8 +106,12 @@ def test_detector_samples_draw_box_set_frames_by_their_share(tmp_path, synth_roo
     assert len(boxes) and set(np.concatenate([s["gt_class"] for s in drawn]).ravel()) == {0}
     np.testing.assert_allclose(np.unique(boxes, axis=0), [[20, 20, 60, 68]])
     assert len(kept) == 3
-    with pytest.raises(ConfigError, match="person_boxes=false"):
+    with pytest.raises(ConfigError, match="exactly one of data.face_boxes and data.person_boxes"):
         load_config(config, MICRO_DET + opts[:2])
+    # A set of scenes without people: its teacher boxes are false ones, every frame background.
+    negative = write_yaml("neg.yml", {"_base_": str(TINY_DET), "data": {"box_sets": [{**entry, "negative": True}]}})
+    drawn = [DetSamples(load_config(negative, MICRO_DET + opts))[(0, seed)] for seed in range(6)]
+    assert all(s["gt_bbox"].shape == (0, 4) for s in drawn)
     for bad, message in (({"unsure_score": 0.6}, "above sure_score"), ({"share": 1.0}, "leave room"),
                          ({"zoom_face_px": [50, 20]}, "low <= high")):
         config = write_yaml("bad.yml", {"_base_": str(TINY_DET), "data": {"box_sets": [{**entry, **bad}]}})
