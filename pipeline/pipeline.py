@@ -20,7 +20,8 @@ from facevid.config.pipelines import (ALPHA_SOURCES, NO_DETECTION, GrabCutSettin
                                       ModelEntry, PipelineConfig)
 from facevid.config.sections import ModelConfig
 from facevid.boxes.crops import region_boxes, union_box
-from facevid.boxes.detections import Detections, DetectorProtocol, ParserProtocol, grow_to_regions
+from facevid.boxes.detections import (Detections, DetectorProtocol, ParserProtocol, forget_partial_mask,
+                                      grow_to_regions)
 from facevid.errors import ConfigError
 from facevid.io.frames import as_rgb_frame
 from facevid.data.schema import ClassSchema
@@ -196,6 +197,8 @@ class Pipeline:
         if self.video_detector is None:
             return Detections.empty()
         dets = self.video_detector(frame)
+        if regions is not None and self._prev_fg is not None:
+            self._prev_fg = forget_partial_mask(self._prev_fg, dets.boxes, regions)
         if self.grow_to_previous_mask and regions is not None:
             dets = grow_to_regions(dets, regions)
         return dets

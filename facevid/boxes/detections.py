@@ -131,15 +131,48 @@ def grow_to_regions(dets: Detections, regions: np.ndarray) -> Detections:
     region the detector no longer supports does not live on (a false person would persist)."""
     if not len(dets) or not len(regions):
         return dets
-    tl = np.maximum(dets.boxes[:, None, :2], regions[None, :, :2])
-    br = np.minimum(dets.boxes[:, None, 2:], regions[None, :, 2:])
-    overlaps = np.all(br > tl, axis=2)                   # N x M: positive-area intersection
     boxes = dets.boxes.copy()
-    for i, hits in enumerate(overlaps):
+    for i, hits in enumerate(_overlaps(dets.boxes, regions)):
         if hits.any():
             boxes[i, :2] = np.minimum(boxes[i, :2], regions[hits, :2].min(0))
             boxes[i, 2:] = np.maximum(boxes[i, 2:], regions[hits, 2:].max(0))
     return Detections(boxes, dets.scores, dets.class_ids)
+
+
+def _overlaps(boxes: np.ndarray, regions: np.ndarray) -> np.ndarray:
+    """N x M bool: box i and region j share an area."""
+    tl = np.maximum(boxes[:, None, :2], regions[None, :, :2])
+    br = np.minimum(boxes[:, None, 2:], regions[None, :, 2:])
+    return np.all(br > tl, axis=2)
+
+
+# A fresh detection this much larger (in area) than the previous mask's regions it overlaps
+# holds more of a person than the mask kept: a mask that shrank to a part of someone.
+PARTIAL_MASK_RATIO = 1.5
+
+
+def forget_partial_mask(prev_fg: np.ndarray, boxes: np.ndarray, regions: np.ndarray) -> np.ndarray:
+    """The previous frame's foreground (H x W) with each fresh detection's box (N x 4 xyxy) set
+    to 0 where the detection covers more than PARTIAL_MASK_RATIO times the box of the previous
+    mask's regions (M x 4) it overlaps: a model that reads the previous mask would otherwise keep
+    segmenting the part it kept, frame after frame, and the rest of the person stays lost.
+    Returns prev_fg itself when nothing is forgotten, else a copy."""
+    if not len(boxes) or not len(regions):
+        return prev_fg          # a person the mask did not have: its channel is 0 there already
+    out = prev_fg
+    for box, hit in zip(boxes, _overlaps(boxes, regions)):
+        if not hit.any():
+            continue
+        kept = np.concatenate([regions[hit, :2].min(0), regions[hit, 2:].max(0)])
+        if _area(box) > PARTIAL_MASK_RATIO * _area(kept):
+            out = out.copy() if out is prev_fg else out
+            x0, y0, x1, y1 = np.round(box).astype(int)
+            out[max(0, y0):max(0, y1), max(0, x0):max(0, x1)] = 0
+    return out
+
+
+def _area(box: np.ndarray) -> float:
+    return float(max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1]))
 
 
 def crop_boxes(dets: Detections, frame_size: Tuple[int, int], margin: float, square: bool,
