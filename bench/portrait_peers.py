@@ -12,10 +12,13 @@ what a single-source validation hides.
 Methods: each `--pipeline` given (our pipelines, detector included when they have one), the
 network forward alone of each one's first parser exported to Paddle Inference at its
 operating size (the "real-time" figure), MediaPipe Selfie Segmentation (general 256x256 and
-landscape 144x256 models, mediapipe==0.10.14), PP-HumanSeg-Lite (ONNX, onnxruntime, at
-192x192 and 398x224) and MODNet, the training teacher, as the ceiling (alpha > 0.5; needs
-`make train-deps`). Peers need `pip install -r bench/requirements.txt`; a missing one is
-reported as skipped.
+landscape 144x256 models, mediapipe==0.10.14), MediaPipe's BlazePose segmentation (video mode,
+one person), PP-HumanSeg-Lite (ONNX, onnxruntime, at 192x192 and 398x224), the person teacher
+(tools/teacher_persons.py; `make train-deps`), RobustVideoMatting MobileNetV3 (GPL-3.0: run as
+its own process, bench/peers/rvm_masks.py; `make bench-deps` extracts its ONNX file) and MODNet,
+the matting teacher (alpha > 0.5; `make train-deps`). Peers need `make bench-deps`; a missing
+one is reported as skipped. The photo sets of a validation folder (PHOTO_CLIPS) run each photo
+as a video of its own.
 
 Example:
   python bench/portrait_peers.py --davis ../shared/data/davis_person \\
@@ -43,7 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 Segment = Callable[[np.ndarray], np.ndarray]      # RGB frame -> 0/1 person mask H x W
 # The photo sets of the cross-source validation (tools/make_portrait_val.py): unrelated photos,
 # each run as a video of its own, so nothing (boxes, a previous mask) carries from one to the next.
-PHOTO_CLIPS = ("celebamask", "lfw")
+PHOTO_CLIPS = ("celebamask", "lfw", "ccp", "coco_people")
 COLUMNS = ("J", "F", "JF", "J_decay", "F_decay", "flicker", "ms_per_frame")
 
 
@@ -72,6 +75,68 @@ def pp_humanseg_lite(onnx: Path, size: Tuple[int, int]) -> Segment:
                             interpolation=cv2.INTER_LINEAR)
         return (scores.argmax(2) == 1).astype(np.uint8)
     return run
+
+
+def blazepose() -> Segment:
+    """MediaPipe's BlazePose segmentation in video mode (one person; its tracking state is reset
+    at each clip's start through `new_video`)."""
+    from mediapipe.python.solutions import pose
+
+    class BlazePose:
+        model = None
+
+        def new_video(self) -> None:
+            self.model = pose.Pose(static_image_mode=False, model_complexity=1, enable_segmentation=True)
+
+        def __call__(self, frame: np.ndarray) -> np.ndarray:
+            if self.model is None:
+                self.new_video()
+            found = self.model.process(frame).segmentation_mask
+            return np.zeros(frame.shape[:2], np.uint8) if found is None else (found > 0.5).astype(np.uint8)
+    return BlazePose()
+
+
+def person_teacher() -> Segment:
+    """The person teacher (tools/teacher_persons.py): SSD person boxes, pose segmentation inside."""
+    from stage1_detect.person_teacher import UNSURE, PersonTeacher, find_ssd
+    teacher = PersonTeacher(*find_ssd())
+
+    def run(frame: np.ndarray) -> np.ndarray:
+        probability = teacher(frame).probability
+        return ((probability > 0.5) & (probability != np.float32(UNSURE))).astype(np.uint8)
+    return run
+
+
+class RvmPeer:
+    """RobustVideoMatting (GPL-3.0) through its own process (bench/peers/rvm_masks.py): every
+    frame of a set is written out, segmented there in clip order, and read back in turn."""
+
+    def __init__(self, onnx: Path):
+        if not onnx.is_file():
+            raise OSError(f"{onnx} not found (make bench-deps extracts it)")
+        self.onnx, self.masks, self.ms_per_frame = onnx, [], None
+
+    def prepare(self, frames: List[Tuple[str, np.ndarray, np.ndarray]]) -> None:
+        import cv2
+        import json
+        import subprocess
+        import sys
+        with tempfile.TemporaryDirectory() as tmp:
+            names = []
+            for i, (clip, image, _) in enumerate(frames):     # each photo is a clip of its own
+                folder = Path(tmp) / "frames" / (f"{clip}_{i:05d}" if clip in PHOTO_CLIPS else clip)
+                folder.mkdir(parents=True, exist_ok=True)
+                names.append(folder.relative_to(Path(tmp) / "frames") / f"{i:05d}.png")
+                cv2.imwrite(str(Path(tmp) / "frames" / names[-1]), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+            subprocess.run([sys.executable, str(ROOT / "bench" / "peers" / "rvm_masks.py"), "--onnx",
+                            str(self.onnx), "--frames", str(Path(tmp) / "frames"), "--out",
+                            str(Path(tmp) / "masks")], check=True)
+            self.masks = [(cv2.imread(str(Path(tmp) / "masks" / n), cv2.IMREAD_GRAYSCALE) > 0).astype(np.uint8)
+                          for n in names]
+            self.ms_per_frame = json.loads((Path(tmp) / "masks" / "timing.json").read_text())["ms_per_frame"]
+
+    def __call__(self, frame: np.ndarray) -> np.ndarray:
+        return self.masks.pop(0)
 
 
 def modnet_teacher() -> Segment:
@@ -108,6 +173,8 @@ def forward_only(pipe, path: str, tmp: Path) -> Optional[Tuple[str, float]]:
 def score(segment: Segment, frames: List[Tuple[str, np.ndarray, np.ndarray]],
           new_video: Callable[[], None] = lambda: None) -> Dict[str, float]:
     """Every method on every frame; with frames of several clips (sources) also J&F per clip."""
+    if hasattr(segment, "prepare"):         # a peer run in its own process, all frames at once
+        segment.prepare(frames)
     evaluator = SegEvaluator(2)
     seconds, clip = [], None
     for name, image, label in frames:
@@ -120,7 +187,8 @@ def score(segment: Segment, frames: List[Tuple[str, np.ndarray, np.ndarray]],
         evaluator.add(mask, label, name)
     metrics = evaluator.result()
     steady = seconds[3:] if len(seconds) > 3 else seconds   # the first calls pay for set-up
-    return {**{k: metrics[k] for k in COLUMNS[:-1]}, "ms_per_frame": 1000 * float(np.mean(steady)),
+    ms = getattr(segment, "ms_per_frame", None) or 1000 * float(np.mean(steady))
+    return {**{k: metrics[k] for k in COLUMNS[:-1]}, "ms_per_frame": ms,
             "JF_by_clip": metrics["JF_by_clip"]}
 
 
@@ -153,13 +221,17 @@ def methods(args, tmp: Path, forward_only_rows: Dict[str, Dict[str, float]],
              "MediaPipe Selfie (landscape, 144x256)": lambda: mediapipe_selfie(True),
              "PP-HumanSeg-Lite ONNX 192x192": lambda: pp_humanseg_lite(Path(args.peer_onnx), (192, 192)),
              "PP-HumanSeg-Lite ONNX 398x224": lambda: pp_humanseg_lite(Path(args.peer_onnx), (398, 224)),
-             "MODNet (the teacher; ceiling)": modnet_teacher}
+             "MediaPipe BlazePose segmentation (video mode)": blazepose,
+             "person teacher (SSD boxes + pose segmentation)": person_teacher,
+             "RVM MobileNetV3 (GPL-3.0, own process)": lambda: RvmPeer(Path(args.rvm_onnx)),
+             "MODNet (the matting teacher)": modnet_teacher}
     for name, make in peers.items():
         if args.ours_only:
             skipped[name] = "--ours-only"
             continue
         try:
-            built[name] = (make(), lambda: None)
+            peer = make()
+            built[name] = (peer, getattr(peer, "new_video", lambda: None))
         except (ImportError, OSError, RuntimeError, UserError) as exc:
             skipped[name] = f"{type(exc).__name__}: {exc}"
     return built
@@ -188,6 +260,8 @@ def main() -> None:
                         help="our portrait pipeline YAMLs (default configs/pipeline_portrait.yml)")
     parser.add_argument("--peer-onnx", default=str(ROOT.parent / "shared" / "peers" / "pp_humanseg_lite.onnx"),
                         help="PP-HumanSeg-Lite ONNX file")
+    parser.add_argument("--rvm-onnx", default=str(ROOT / "pretrained" / "peers" / "rvm_mobilenetv3_fp32.onnx"),
+                        help="RobustVideoMatting's ONNX file (make bench-deps extracts it)")
     parser.add_argument("--ours-only", action="store_true",
                         help="only our pipelines (comparing candidates; the peers' rows need a full run)")
     parser.add_argument("--frames-per-sequence", type=int, help="score only the first N (default all)")
