@@ -144,7 +144,7 @@ def detectors(args) -> Dict[str, Detect]:
     for spec in args.detector:
         from stage1_detect.detector import Detector
         name, config, weights = _named(spec)
-        detector = Detector.from_files(config, weights, threads=args.threads)
+        detector = Detector.from_files(config, weights, args.detector_opts, threads=args.threads)
         found[f"cascade {name}"] = lambda rgb, d=detector: _people(d(rgb))
     for spec in args.finder:
         from pipeline.mask_detector import MaskDetector
@@ -192,6 +192,9 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--detector", action="append", default=[], metavar="[NAME:]CONFIG=WEIGHTS",
                         help="a stage-1 person detector (repeatable)")
+    parser.add_argument("--detector-opts", nargs="*", default=[], metavar="KEY=VALUE",
+                        help="overrides of every --detector's config, e.g. its operating point: "
+                             "infer.score_threshold=0.5 \"train.image_size=[512,288]\"")
     parser.add_argument("--finder", action="append", default=[], metavar="[NAME:]CONFIG=WEIGHTS",
                         help="a whole-frame stage-2 model used as the finder (repeatable)")
     parser.add_argument("--ssd", action="store_true", help="the person teacher's SSD boxes as a peer")

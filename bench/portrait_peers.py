@@ -9,16 +9,13 @@ With --val-folder (tools/make_portrait_val.py: held-out frames of several source
 folder per source) every method is also scored there, per source: the gap between sources is
 what a single-source validation hides.
 
-Methods: each `--pipeline` given (our pipelines, detector included when they have one), the
-network forward alone of each one's first parser exported to Paddle Inference at its
-operating size (the "real-time" figure), MediaPipe Selfie Segmentation (general 256x256 and
-landscape 144x256 models, mediapipe==0.10.14), MediaPipe's BlazePose segmentation (video mode,
-one person), PP-HumanSeg-Lite (ONNX, onnxruntime, at 192x192 and 398x224), the person teacher
-(tools/teacher_persons.py; `make train-deps`), RobustVideoMatting MobileNetV3 (GPL-3.0: run as
-its own process, bench/peers/rvm_masks.py; `make bench-deps` extracts its ONNX file) and MODNet,
-the matting teacher (alpha > 0.5; `make train-deps`). Peers need `make bench-deps`; a missing
-one is reported as skipped. The photo sets of a validation folder (PHOTO_CLIPS) run each photo
-as a video of its own.
+Methods: each `--pipeline` (ours, detector included), the forward alone of each one's first
+parser exported to Paddle Inference, MediaPipe Selfie (general 256x256, landscape 144x256) and
+BlazePose segmentation (video mode, one person; mediapipe==0.10.14), PP-HumanSeg-Lite (ONNX, at
+192x192 and 398x224), the person teacher (tools/teacher_persons.py), RobustVideoMatting
+MobileNetV3 (GPL-3.0: its own process, bench/peers/rvm_masks.py) and MODNet, the matting teacher
+(alpha > 0.5). Peers need `make bench-deps` and `make train-deps`; a missing one is reported as
+skipped. The photo sets of a validation folder (PHOTO_CLIPS) run each photo as its own video.
 
 Example:
   python bench/portrait_peers.py --davis ../shared/data/davis_person \\
@@ -26,11 +23,15 @@ Example:
       --pipeline configs/pipeline_portrait.yml --out bench/results/portrait_peers
 """
 import argparse
+import json
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Tuple
 
+import cv2
 import numpy as np
 
 from facevid.cli import run_main
@@ -60,7 +61,6 @@ def mediapipe_selfie(landscape: bool) -> Segment:
 
 
 def pp_humanseg_lite(onnx: Path, size: Tuple[int, int]) -> Segment:
-    import cv2
     import onnxruntime as ort
     options = ort.SessionOptions()
     options.intra_op_num_threads = 2
@@ -98,13 +98,9 @@ def blazepose() -> Segment:
 
 def person_teacher() -> Segment:
     """The person teacher (tools/teacher_persons.py): SSD person boxes, pose segmentation inside."""
-    from stage1_detect.person_teacher import UNSURE, PersonTeacher, find_ssd
+    from stage1_detect.person_teacher import PersonTeacher, find_ssd
     teacher = PersonTeacher(*find_ssd())
-
-    def run(frame: np.ndarray) -> np.ndarray:
-        probability = teacher(frame).probability
-        return ((probability > 0.5) & (probability != np.float32(UNSURE))).astype(np.uint8)
-    return run
+    return lambda frame: teacher(frame).mask().astype(np.uint8)
 
 
 class RvmPeer:
@@ -117,10 +113,6 @@ class RvmPeer:
         self.onnx, self.masks, self.ms_per_frame = onnx, [], None
 
     def prepare(self, frames: List[Tuple[str, np.ndarray, np.ndarray]]) -> None:
-        import cv2
-        import json
-        import subprocess
-        import sys
         with tempfile.TemporaryDirectory() as tmp:
             names = []
             for i, (clip, image, _) in enumerate(frames):     # each photo is a clip of its own
@@ -226,8 +218,8 @@ def methods(args, tmp: Path, forward_only_rows: Dict[str, Dict[str, float]],
              "RVM MobileNetV3 (GPL-3.0, own process)": lambda: RvmPeer(Path(args.rvm_onnx)),
              "MODNet (the matting teacher)": modnet_teacher}
     for name, make in peers.items():
-        if args.ours_only:
-            skipped[name] = "--ours-only"
+        if args.ours_only or any(word.lower() in name.lower() for word in args.skip):
+            skipped[name] = "--ours-only" if args.ours_only else "--skip"
             continue
         try:
             peer = make()
@@ -249,7 +241,7 @@ def table(title: str, rows: Dict[str, Dict[str, float]], by_clip: bool) -> List[
     return lines
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--davis", required=True, help="davis_person folder (JPEGImages/, Annotations/)")
@@ -258,15 +250,20 @@ def main() -> None:
     parser.add_argument("--val-folder", help="a cross-source validation folder (tools/make_portrait_val.py)")
     parser.add_argument("--pipeline", nargs="+", default=["configs/pipeline_portrait.yml"],
                         help="our portrait pipeline YAMLs (default configs/pipeline_portrait.yml)")
-    parser.add_argument("--peer-onnx", default=str(ROOT.parent / "shared" / "peers" / "pp_humanseg_lite.onnx"),
-                        help="PP-HumanSeg-Lite ONNX file")
+    parser.add_argument("--peer-onnx", help="PP-HumanSeg-Lite ONNX file",
+                        default=str(ROOT.parent / "shared" / "peers" / "pp_humanseg_lite.onnx"))
     parser.add_argument("--rvm-onnx", default=str(ROOT / "pretrained" / "peers" / "rvm_mobilenetv3_fp32.onnx"),
                         help="RobustVideoMatting's ONNX file (make bench-deps extracts it)")
+    parser.add_argument("--skip", nargs="*", default=[], help="leave out the peers whose name holds one of these words")
     parser.add_argument("--ours-only", action="store_true",
                         help="only our pipelines (comparing candidates; the peers' rows need a full run)")
-    parser.add_argument("--frames-per-sequence", type=int, help="score only the first N (default all)")
+    parser.add_argument("--frames-per-sequence", type=int, help="the first N of each (default all)")
     parser.add_argument("--out", required=True, help="folder for results.json and table.md")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
     sets = {"davis": load_frames(Path(args.davis), Path(args.split), args.frames_per_sequence)}
     if args.val_folder:
         sets["cross-source"] = load_frames(Path(args.val_folder), None, None, ("images", "labels", "ids"))

@@ -53,6 +53,11 @@ class PersonLabels:
     posed: np.ndarray
     probability: np.ndarray
 
+    def mask(self) -> np.ndarray:
+        """H x W bool: the outlined people (probability above 0.5; a box without a pose is
+        no outline)."""
+        return (self.probability > 0.5) & (self.probability != np.float32(UNSURE))
+
 
 def padded_box(box: np.ndarray, pad: float, height: int, width: int) -> Tuple[int, int, int, int]:
     """A box grown by `pad` of its size on each side, clipped to the frame, in whole pixels."""

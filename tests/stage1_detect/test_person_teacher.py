@@ -41,6 +41,7 @@ def test_the_astronaut_is_one_outlined_person_and_a_cat_or_a_rocket_none():
     x0, y0, x1, y1 = labels.boxes[0]
     assert x0 < 60 and y0 < 60 and x1 > 330 and y1 > 480      # head to the frame's bottom
     assert labels.probability[300, 250] > 0.9 and labels.probability[20, 480] < 0.1   # suit; sky
+    assert labels.mask()[300, 250] and not labels.mask()[20, 480]
     for photo in ("chelsea", "rocket"):
         labels = teacher(read_image(asset_path(photo)))
         assert len(labels.boxes) == 0 and labels.probability.max() == 0
