@@ -70,13 +70,13 @@ class Pipeline:
                  no_detection: str = "background", alpha: str = "probability",
                  grow_to_previous_mask: bool = False,
                  guided_filter: GuidedFilterSettings = GuidedFilterSettings(),
-                 detect_every_by_mask: int = 1):
+                 detect_every_by_mask: int = 1, forget_partial_mask: bool = False):
         self.parsers, self.detector = list(parsers), detector
         if (grow_to_previous_mask or detect_every_by_mask > 1) and detector is None:
             raise ConfigError("grow_to_previous_mask and between_detections: previous_mask work on "
                               "the detector's boxes; this pipeline has no detector (remove the key "
                               "or add a detector)")
-        self.grow_to_previous_mask = grow_to_previous_mask
+        self.grow_to_previous_mask, self.forget_partial_mask = grow_to_previous_mask, forget_partial_mask
         # Video: the detector runs on every k-th frame; in between, the boxes are the regions of
         # the previous frame's mask (between_detections: previous_mask).
         self.detect_every_by_mask = detect_every_by_mask
@@ -154,7 +154,8 @@ class Pipeline:
         by_mask = cfg.detect_every if cfg.between_detections == "previous_mask" else None
         return cls(parsers, detector, cfg.ensemble, cfg.resize, cfg.grabcut,
                    cfg.smoothing, cfg.no_detection, cfg.alpha, cfg.grow_to_previous_mask,
-                   guided_filter=cfg.guided_filter, detect_every_by_mask=by_mask or 1)
+                   guided_filter=cfg.guided_filter, detect_every_by_mask=by_mask or 1,
+                   forget_partial_mask=cfg.forget_partial_mask)
 
     def new_video(self) -> None:
         """Forget the boxes and the mask carried over from the previous frames."""
@@ -197,7 +198,7 @@ class Pipeline:
         if self.video_detector is None:
             return Detections.empty()
         dets = self.video_detector(frame)
-        if regions is not None and self._prev_fg is not None:
+        if self.forget_partial_mask and regions is not None and self._prev_fg is not None:
             self._prev_fg = forget_partial_mask(self._prev_fg, dets.boxes, regions)
         if self.grow_to_previous_mask and regions is not None:
             dets = grow_to_regions(dets, regions)

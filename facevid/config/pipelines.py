@@ -98,6 +98,12 @@ class PipelineConfig:
     # overlaps (facevid.boxes.detections.grow_to_regions). The portrait default: its whole-frame
     # finder at 256x144 loses thin legs that the person model then never sees.
     grow_to_previous_mask: bool = spec(False)
+    # Video, parsers that read the previous mask: a fresh detection that covers more than the
+    # previous mask's regions it overlaps clears that mask inside its box, so a mask that shrank
+    # to a part of a person comes back whole (facevid.boxes.detections.forget_partial_mask).
+    # Off in the shipped pipelines: measured, it changed DAVIS J&F by 0.000 and cost a rider on
+    # a horse 0.08 (the finder boxes horse and rider; the README's portrait section).
+    forget_partial_mask: bool = spec(False)
     # The alpha of the alpha PNGs and the composite: "probability" (a ramp of the person
     # probability, postprocess/composite.py) or "learned" (the parser's AlphaHead, trained on a
     # teacher's mattes; a parser without one falls back to the probability).

@@ -30,11 +30,15 @@ def _frame(top: int) -> np.ndarray:
     return frame
 
 
-def test_a_mask_cut_short_comes_back_whole_at_the_next_detector_frame():
+def _pipeline(forget: bool) -> Pipeline:
     parser = Parser(trusts_the_previous_mask, load_schema("portrait"), (64, 64),
                     CropRule("person", 0.25, square=False), in_channels=4)
-    pipe = Pipeline([parser], WhiteDetector(PERSON), grabcut=GrabCutSettings(enabled=False),
-                    detect_every_by_mask=2, grow_to_previous_mask=True)
+    return Pipeline([parser], WhiteDetector(PERSON), grabcut=GrabCutSettings(enabled=False),
+                    detect_every_by_mask=2, grow_to_previous_mask=True, forget_partial_mask=forget)
+
+
+def test_a_mask_cut_short_comes_back_whole_at_the_next_detector_frame():
+    pipe = _pipeline(forget=True)
     first = pipe(_frame(top=28))        # a detector frame: only the legs show
     between = pipe(_frame(top=8))       # the mask's box: the chain keeps the legs
     fresh = pipe(_frame(top=8))         # a detector frame: its box holds the whole person
@@ -42,6 +46,8 @@ def test_a_mask_cut_short_comes_back_whole_at_the_next_detector_frame():
     assert not between.labels[8:26].any()
     assert fresh.labels[9:39, 21:29].all()        # whole again (the bar's edges blur in resizing)
     assert pipe.detector.calls == 2
+    chained = _pipeline(forget=False)   # the shipped default: the chain keeps the legs
+    assert not [chained(_frame(top)) for top in (28, 8, 8)][-1].labels[8:26].any()
 
 
 def test_only_detections_that_cover_more_than_the_kept_mask_forget_it():
