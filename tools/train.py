@@ -32,8 +32,9 @@ def main() -> None:
     else:
         from stage2_seg.train import train
     metrics = train(cfg, args.out, resume=args.resume)
-    key = "recall_face" if cfg.stage == "det" else "miou"
     if metrics:
+        # a detector's measure is the recall of its first class (faces, or people)
+        key = next(k for k in metrics if k.startswith("recall_")) if cfg.stage == "det" else cfg.eval.best_metric
         print(f"done: last val {key} {metrics[key]:.4f}; best weights in {args.out}/best_model.pdparams")
 
 

@@ -118,3 +118,14 @@ def test_make_split_writes_a_reproducible_split_by_group(tmp_path):
                                                      "Cy_Dee_0001"]
     together = [n for n in split["val"] if n.startswith("Ann_Lee")]
     assert len(together) in (0, 2)           # one person is never on both sides
+
+
+def test_training_a_person_only_detector_ends_with_its_own_recall(tmp_path, synth_root):
+    # Regression: the closing line asked for recall_face, which a person detector has not, and
+    # a finished run exited 1 with a traceback.
+    from tests.helpers import MICRO_DET, TINY_DET
+    result = _run("tools/train.py", "-c", TINY_DET, "--out", tmp_path / "run", "--opts", *MICRO_DET,
+                  f"data.train_root={synth_root}", f"data.val_root={synth_root}", "data.face_boxes=false",
+                  "num_classes=1", "train.iters=1", "train.eval_interval=1", "eval.max_frames=2")
+    assert result.returncode == 0, result.stderr[-1500:]
+    assert "done: last val recall_person" in result.stdout
