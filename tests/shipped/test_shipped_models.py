@@ -32,13 +32,15 @@ def _val_frames(root: Path, image_dir: str, label_dir: str, split: str, per_clip
             yield ref.clip, *reader.load(i)
 
 
-# Measured for the committed weights on these 12 frames (2026-12-02): J 0.59 for the default
-# (fifth session: boxes grown to the previous mask, the finder on every 2nd frame, the guided
-# filter), 0.59 without the filter and with the finder on every frame (no_guided), 0.55 for the
+# Measured for the committed weights on these 12 frames: J 0.65 for the default of 2026-12-08
+# (the finder and person model trained on every frame of people), 0.59 for the one before
+# (pipeline_portrait_davis_finder: 2026-12-02, fifth session: boxes grown to the previous mask,
+# the finder on every 2nd frame, the guided filter), 0.59 without the filter and with the finder on every frame (no_guided), 0.55 for the
 # fourth session's default (no_grow: the person model reading the previous mask), 0.52 for the
 # third's (no_prev_mask), 0.41 for the one before (no_alpha), 0.49 for the whole-frame model
 # alone; the from-scratch pipelines 0.45 (lite) and 0.30 (lite, whole frame); minus a margin.
-PORTRAIT_MIN_J = {"pipeline_portrait.yml": 0.52, "pipeline_portrait_no_guided.yml": 0.52,
+PORTRAIT_MIN_J = {"pipeline_portrait.yml": 0.59, "pipeline_portrait_davis_finder.yml": 0.52,
+                  "pipeline_portrait_no_guided.yml": 0.52,
                   "pipeline_portrait_no_grow.yml": 0.48, "pipeline_portrait_no_prev_mask.yml": 0.45,
                   "pipeline_portrait_no_alpha.yml": 0.33,
                   "pipeline_portrait_whole.yml": 0.40,
@@ -58,6 +60,7 @@ def test_the_shipped_portrait_pipelines_segment_held_out_davis_sequences(config)
             clip = name
         evaluator.add((pipe(image).labels > 0).astype(np.uint8), label, name)
     metrics = evaluator.result()
+    print(config, "J", metrics["J"])      # what the thresholds' comment records (pytest -s)
     assert metrics["J"] >= PORTRAIT_MIN_J[config], metrics["J"]
 
 
@@ -67,7 +70,7 @@ CELEBAMASK = shared_data("celebamask_1k")
 @needs_shared("celebamask_1k")
 def test_the_shipped_portrait_pipeline_takes_the_whole_person_in_held_out_close_ups():
     """The first 6 held-out CelebAMask-HQ photos: every labelled part (hair, neck, clothes
-    included) is the person. Measured 2026-12-02, fifth session: IoU 0.953 (the fourth
+    included) is the person. Measured 2026-12-08: IoU 0.956; 2026-12-02, fifth session: 0.953 (the fourth
     session's default 0.952, the earlier defaults 0.949 and 0.947, the from-scratch pipeline
     0.910)."""
     from pipeline.pipeline import Pipeline
@@ -77,6 +80,7 @@ def test_the_shipped_portrait_pipeline_takes_the_whole_person_in_held_out_close_
     for _, (_, image, label) in zip(range(6), frames):
         pipe.new_video()
         evaluator.add((pipe(image).labels > 0).astype(np.uint8), (label > 0).astype(np.uint8))
+    print("close-ups IoU", evaluator.result()["per_class_iou"][1])
     assert evaluator.result()["per_class_iou"][1] >= 0.88
 needs_celebamask = needs_shared("celebamask_1k")
 
