@@ -27,6 +27,7 @@ from facevid.config.sections import ModelConfig
 from facevid.config.typed import to_dict
 from facevid.errors import UserError
 from facevid.io.files import write_json
+from facevid.io.output_folders import pid_running
 from facevid.runtime.inference import is_export, save_optimized
 
 EXPORT_FORMAT = 3          # bump when the export code changes what it writes (3: manifest of sizes and times)
@@ -124,7 +125,7 @@ def _check_writable(root: Path) -> None:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UserError(f"cannot create the export cache {root} ({exc.strerror}); set "
-                        f"FACEVID_CACHE to a new folder or use engine: dygraph") from None
+                        "FACEVID_CACHE to a new folder or use engine: dygraph") from None
     if not os.access(root, os.W_OK):
         raise UserError(f"the export cache {root} is read-only; set FACEVID_CACHE to a new "
                         "writable folder or use engine: dygraph (--opts engine=dygraph)")
@@ -157,23 +158,13 @@ def _dead_staging(root: Path) -> List[Path]:
     """Staging folders of exports whose process no longer runs (killed midway)."""
     return [item for item in sorted(root.iterdir()) if item.is_dir()
             and STAGING_NAME.fullmatch(item.name)
-            and not _pid_running(int(STAGING_NAME.fullmatch(item.name).group(2)))] \
+            and not pid_running(int(STAGING_NAME.fullmatch(item.name).group(2)))] \
         if root.is_dir() else []
 
 
 def remove_dead_staging(root: Path) -> None:
     for item in _dead_staging(root):
         shutil.rmtree(item, ignore_errors=True)
-
-
-def _pid_running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def entries(root: Path) -> List[Path]:

@@ -63,7 +63,8 @@ def check_output_folder(final: Path, overwrite: bool = False, flag: str = "--out
                             f"outputs; choose another {flag}, or move that folder away yourself")
 
 
-def _pid_running(pid: int) -> bool:
+def pid_running(pid: int) -> bool:
+    """Whether a process with this id runs (one that is not ours to signal counts as running)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -91,7 +92,7 @@ def claim(final: Path) -> Iterator[None]:
                 owner = int(lock.read_text().strip() or 0)
             except (OSError, ValueError):
                 owner = 0
-            if owner and owner != os.getpid() and _pid_running(owner):
+            if owner and owner != os.getpid() and pid_running(owner):
                 raise DataError(f"{final}: in use: another run (process {owner}) is writing it; "
                                 "wait for it to finish or choose another --out") from None
             with contextlib.suppress(OSError):
@@ -125,7 +126,7 @@ def remove_stale_tmp(final: Path) -> None:
         return
     for old in final.parent.glob(prefix + "*"):
         pid = old.name[len(prefix):].split("-", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not _pid_running(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and not pid_running(int(pid)):
             shutil.rmtree(old, ignore_errors=True)
 
 
