@@ -38,9 +38,8 @@ def main() -> None:
         raise UserError(f"--images {args.images}: folder not found")
     from stage2_seg.teacher import ModnetTeacher, find_modnet, matte_settings, write_mattes
     onnx = args.onnx or find_modnet()
-    if not onnx.is_file():
-        raise UserError(f"--onnx {onnx}: file not found")
-    teacher = ModnetTeacher(onnx, args.threads, args.short_side)    # refuses a wrong model first
+    # refuses a missing file or another model before the cache is touched (onnx_session)
+    teacher = ModnetTeacher(onnx, args.threads, args.short_side)
     open_label_cache(args.images, args.out, matte_settings(onnx, args.short_side))
     written = write_mattes(args.images, args.out, teacher,
                            progress=lambda todo: tqdm(todo, desc="mattes", unit="image"))

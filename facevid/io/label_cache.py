@@ -11,7 +11,7 @@ from typing import Any, Dict
 
 from facevid.errors import UserError
 from facevid.io.files import write_json
-from facevid.io.output_folders import check_not_inputs
+from facevid.io.output_folders import check_folder_path, check_not_inputs
 
 SETTINGS = "teacher.json"
 
@@ -24,11 +24,7 @@ def open_label_cache(images_root: Path, out: Path, settings: Dict[str, Any]) -> 
     of other images or other settings."""
     images_root, out = Path(images_root), Path(out)
     check_not_inputs(out, [images_root])
-    if out.exists() and not out.is_dir():
-        raise UserError(f"--out {out}: is a file, not a folder; choose another --out")
-    blocker = next((p for p in out.parents if p.exists() and not p.is_dir()), None)
-    if blocker is not None:
-        raise UserError(f"--out {out}: cannot be created ({blocker} is a file); choose another --out")
+    check_folder_path(out)
     settings = {**settings, "images": str(images_root.resolve())}
     if out.is_dir() and any(out.iterdir()):
         _check_same(out, settings)

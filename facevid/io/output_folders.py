@@ -39,10 +39,8 @@ def check_not_inputs(out: Path, inputs: Iterable[Optional[Path]], flag: str = "-
                             f"change the input: choose another {flag} outside it")
 
 
-def check_output_folder(final: Path, overwrite: bool = False, flag: str = "--out") -> None:
-    """What can be known before any work: the output is not a file nor a mount point, and a
-    non-empty folder is replaced only with --overwrite and only if one of our tools made it.
-    Tools call it first, so a bad --out fails in a second."""
+def check_folder_path(final: Path, flag: str = "--out") -> None:
+    """`final` is a folder or can become one: neither it nor a folder above it is a file."""
     final = Path(final)
     if final.exists() and not final.is_dir():
         raise DataError(f"{final}: exists and is a file, not a folder; choose another {flag}")
@@ -50,6 +48,14 @@ def check_output_folder(final: Path, overwrite: bool = False, flag: str = "--out
     if blocker is not None:
         raise DataError(f"{final}: cannot create the output folder ({blocker} is a file, not a "
                         f"folder); choose another {flag}")
+
+
+def check_output_folder(final: Path, overwrite: bool = False, flag: str = "--out") -> None:
+    """What can be known before any work: the output is not a file nor a mount point, and a
+    non-empty folder is replaced only with --overwrite and only if one of our tools made it.
+    Tools call it first, so a bad --out fails in a second."""
+    final = Path(final)
+    check_folder_path(final, flag)
     if final.is_dir() and os.path.ismount(final):
         raise DataError(f"{final}: is a mount point, which cannot be replaced as a whole; choose "
                         f"a folder inside it as {flag}")
